@@ -1,0 +1,132 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import { DerAgent } from '../actors/der-agent.js';
+import { createLpBackend, type LpBackendName } from '../solver/backend.js';
+import { createPlanner, planToCplexLp } from '../solver/planner.js';
+import { createForecaster } from '../sim/forecast.js';
+import { buildFleet } from '../sim/fleet.js';
+import { seededRandom } from '../sim/random.js';
+import { DEFAULT_SOLVER, prepareRun, runSimulation, scenarioDirOf } from '../sim/run.js';
+import { writeResults } from '../sim/results.js';
+import { ScenarioError, loadScenario } from '../sim/scenario.js';
+import * as signals from '../sim/signals/index.js';
+
+interface CommonOptions {
+  seed?: number;
+  forecast?: string;
+  solver?: LpBackendName;
+  data?: string;
+}
+
+/** `vpp sim`: run a scenario and write its results. */
+export async function simCommand(scenarioPath: string, options: CommonOptions & { out: string; progress: boolean }): Promise<void> {
+  const scenario = loadScenario(scenarioPath);
+  const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} intervals | ETA {eta}s', stream: process.stderr }, Presets.shades_classic) : undefined;
+  let started = false;
+  const result = await runSimulation(scenario, {
+    scenarioDir: scenarioDirOf(resolve(scenarioPath)),
+    seed: options.seed,
+    forecast: options.forecast,
+    solver: options.solver,
+    dataDir: options.data,
+    onProgress: bar
+      ? (done, total) => {
+          if (!started) bar.start(total, 0);
+          started = true;
+          bar.update(done);
+        }
+      : undefined,
+  });
+  bar?.stop();
+  const files = writeResults(options.out, result.summary, result.records, result.csv);
+  process.stdout.write(`${JSON.stringify(headline(result.summary), null, 2)}\nwrote ${files.join(', ')}\n`);
+}
+
+/** The summary fields a person reads first. */
+function headline(summary: Record<string, unknown>): Record<string, unknown> {
+  const keys = ['scenario', 'currency', 'forecast', 'valueVpp', 'valueBaseline', 'valuePerfectForesight', 'capturedPct', 'ev', 'safety', 'solver', 'resultHash', 'wallS'];
+  return Object.fromEntries(keys.filter((k) => k in summary).map((k) => [k, summary[k]]));
+}
+
+/**
+ * `vpp plan`: one plan at `--at`, with the fleet in its initial state at that time and the forecast
+ * made from the recorded history before it.
+ */
+export async function planCommand(scenarioPath: string, options: CommonOptions & { at: string; out: string; exportLp?: string }): Promise<void> {
+  const scenario = loadScenario(scenarioPath);
+  const atMs = Date.parse(options.at);
+  if (!Number.isFinite(atMs)) throw new ScenarioError(`--at '${options.at}': expected an ISO-8601 time, e.g. 2022-09-10T08:00:00+10:00`);
+  const run = prepareRun(scenario, { scenarioDir: scenarioDirOf(resolve(scenarioPath)), seed: options.seed, dataDir: options.data });
+  const { grid } = run;
+  const nowIndex = (atMs - grid.startMs) / grid.intervalMs;
+  if (!Number.isInteger(nowIndex) || nowIndex < 0 || nowIndex >= grid.count) {
+    throw new ScenarioError(`--at ${options.at} must be an interval start inside the scenario window ${scenario.window.start} … ${scenario.window.end}`);
+  }
+  const subGrid = { startMs: atMs, intervalMs: grid.intervalMs, count: grid.count - nowIndex };
+  const fleet = buildFleet(scenario, subGrid, run.signals, seededRandom(run.seed));
+  const forecaster = createForecaster(options.forecast ?? 'seasonal-blend', { intervalsPerDay: Math.round(86_400_000 / grid.intervalMs) });
+  const window = { startMs: atMs, intervalMs: grid.intervalMs, horizonIntervals: run.horizonIntervals };
+  const offers = await Promise.all(
+    fleet.members.map((member) => {
+      const agent = new DerAgent({ adapter: member.device, ownerId: member.ownerId, feederId: member.feederId, planTimeoutMs: grid.intervalMs });
+      const pvAvailableKW = member.pvProfileIndex === undefined ? undefined : forecaster.forecast(fleet.pvProfiles[member.pvProfileIndex], 0, run.horizonIntervals).map((v) => v * (member.pvSizeKW ?? 0));
+      return agent.offer({ ...window, pvAvailableKW }).finally(() => agent.stop());
+    }),
+  );
+  const request = {
+    nowMs: atMs,
+    startMs: atMs,
+    intervalMs: grid.intervalMs,
+    horizonIntervals: run.horizonIntervals,
+    offers,
+    pricePerMWh: forecaster.forecast(run.pricePerMWh, nowIndex, run.horizonIntervals),
+    blocks: run.blocks,
+    terminalEnergy: scenario.planning.terminalEnergy,
+    evUnmetPenaltyPerKWh: scenario.planning.evUnmetPenaltyPerKWh,
+  };
+  const strategy = { strategy: scenario.planning.strategy, socBucketFrac: scenario.planning.socBucketFrac };
+  const backend = await createLpBackend(options.solver ?? DEFAULT_SOLVER);
+  const plan = createPlanner({ backend, ...strategy }).plan(request);
+  writeFileSync(options.out, `${JSON.stringify({ scenario: scenario.name, at: new Date(atMs).toISOString(), currency: scenario.currency, forecast: forecaster.name, ...plan }, null, 2)}\n`);
+  if (options.exportLp) writeFileSync(options.exportLp, planToCplexLp(request, strategy));
+  process.stdout.write(
+    `plan at ${new Date(atMs).toISOString()}: ${offers.length} DERs, ${plan.periods.length} periods, objective ${plan.objectiveValue} ${scenario.currency}` +
+      ` (LP optimum ${plan.lpObjectiveValue}, ${plan.solver.backend}/${plan.solver.strategy}, ${plan.solver.solveMs.toFixed(1)} ms)\n` +
+      `wrote ${options.out}${options.exportLp ? ` and ${options.exportLp}` : ''}\n`,
+  );
+}
+
+/** `vpp data`: what each loader reads from the data folder, keeps and drops. */
+export async function dataCommand(options: { data?: string }): Promise<void> {
+  const dataDir = signals.resolveDataDir(options.data);
+  process.stdout.write(`data folder: ${dataDir}\n`);
+  const checks: [string, () => { report: signals.LoadReport }][] = [
+    ['AEMO NSW 5-min price and demand', () => signals.loadAemoPriceDemand(dataDir)],
+    ['epftoolbox PJM day-ahead', () => signals.loadEpftoolbox(dataDir, 'PJM')],
+    ['epftoolbox Nord Pool day-ahead', () => signals.loadEpftoolbox(dataDir, 'NP')],
+    ['epftoolbox EPEX DE day-ahead', () => signals.loadEpftoolbox(dataDir, 'DE')],
+    ['CityLearn building 1 load and PV', () => signals.loadCityLearnBuilding(dataDir, 1)],
+    ['CityLearn time-of-use tariff', () => signals.loadCityLearnPricing(dataDir)],
+    ['CityLearn carbon intensity', () => signals.loadCityLearnCarbon(dataDir)],
+    ['ACN Caltech EV sessions', () => signals.loadAcnSessions(dataDir)],
+    ['NREL MIDC irradiance', () => signals.loadNrelIrradiance(dataDir)],
+    ['PJM synchronized reserve events', () => signals.loadPjmSpinEvents(dataDir)],
+    ['German grid frequency', () => signals.loadGermanFrequency(dataDir)],
+    ['PJM RegA test signal', () => signals.loadPjmRegulationSignal(dataDir, 'RegA', 0)],
+    ['PJM RegD test signal', () => signals.loadPjmRegulationSignal(dataDir, 'RegD', 0)],
+  ];
+  let failures = 0;
+  for (const [name, load] of checks) {
+    try {
+      const { report } = load();
+      const dropped = report.dropped.map((d) => `${d.count} ${d.reason}`).join('; ');
+      process.stdout.write(`ok   ${name}: ${report.rowsKept}/${report.rowsRead} kept${dropped ? ` (dropped: ${dropped})` : ''}\n`);
+      for (const note of report.notes) process.stdout.write(`       note: ${note}\n`);
+    } catch (error) {
+      failures++;
+      process.stdout.write(`FAIL ${name}: ${(error as Error).message}\n`);
+    }
+  }
+  if (failures > 0) process.exitCode = 2;
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { simCommand, planCommand, dataCommand } from './commands.js';
+
+function integer(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value)) throw new InvalidArgumentError(`expected an integer, got '${text}'`);
+  return value;
+}
+
+const program = new Command('vpp')
+  .description('Virtual power plant coordinator: DER actors, LP dispatch, simulation on recorded grid data')
+  .showHelpAfterError();
+
+const dataOption = () => new Option('--data <dir>', 'folder of recorded grid data (default: $VPP_DATA, else ../shared/data)');
+const solverOption = () => new Option('--solver <backend>', 'LP backend').choices(['glpk', 'highs']);
+const forecastOption = () => new Option('--forecast <name>', 'price/PV forecast the planner sees').choices(['seasonal-blend', 'persistence', 'oracle']);
+
+program
+  .command('sim')
+  .description('run a scenario on a virtual clock and write summary.json, timeseries.csv and report.html')
+  .argument('<scenario>', 'scenario file (YAML or JSON)')
+  .requiredOption('--out <dir>', 'output folder')
+  .option('--seed <n>', 'random seed (default: the scenario seed)', integer)
+  .addOption(forecastOption())
+  .addOption(solverOption())
+  .addOption(dataOption())
+  .option('--no-progress', 'no progress bar')
+  .action(simCommand);
+
+program
+  .command('plan')
+  .description('make one dispatch plan at a given time and write it (and optionally the LP in CPLEX LP format)')
+  .argument('<scenario>', 'scenario file (YAML or JSON)')
+  .requiredOption('--at <time>', 'planning time, ISO-8601 with zone')
+  .requiredOption('--out <file>', 'plan JSON file')
+  .option('--export-lp <file>', 'write the LP the plan solved, CPLEX LP format')
+  .option('--seed <n>', 'random seed (default: the scenario seed)', integer)
+  .addOption(forecastOption())
+  .addOption(solverOption())
+  .addOption(dataOption())
+  .action(planCommand);
+
+program
+  .command('data')
+  .description('check the recorded data folder: what each loader reads, keeps and drops')
+  .addOption(dataOption())
+  .action(dataCommand);
+
+program.parseAsync().catch((error: Error & { code?: string }) => {
+  process.stderr.write(`vpp: ${error.message}\n`);
+  process.exit(error.code?.startsWith('VPP_ERR') ? 2 : 1);
+});

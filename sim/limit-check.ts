@@ -1,0 +1,26 @@
+import type { SimulatedDevice } from '../actors/devices/simulated-device.js';
+
+// Float rounding allowance: a kWh-scale quantity off by less than this is not a violation.
+const TOLERANCE = 1e-7;
+
+/**
+ * Counts the limits a device's latest state breaks: power outside its ratings, state of charge
+ * outside the owner's bounds, PV importing, an EV charger exporting, a car over-delivered.
+ * Deliberately independent of the safety envelope's code: it reads only telemetry and
+ * capabilities, so an envelope bug shows up here as a violation.
+ */
+export function checkLimits(device: SimulatedDevice): number {
+  const caps = device.capabilities();
+  const telemetry = device.telemetryNow();
+  let violations = 0;
+  if (telemetry.powerKW > caps.maxExportKW + TOLERANCE || telemetry.powerKW < -caps.maxImportKW - TOLERANCE) violations++;
+  if (caps.storage && telemetry.socFrac !== undefined) {
+    if (telemetry.socFrac < caps.storage.minSocFrac - TOLERANCE || telemetry.socFrac > caps.storage.maxSocFrac + TOLERANCE) violations++;
+  }
+  if ((caps.kind === 'pv' || caps.kind === 'ev-charger') && (caps.kind === 'pv' ? telemetry.powerKW < -TOLERANCE : telemetry.powerKW > TOLERANCE)) {
+    violations++;
+  }
+  const session = telemetry.evSession;
+  if (session && session.deliveredKWh > session.requestedKWh + TOLERANCE) violations++;
+  return violations;
+}

@@ -1,0 +1,445 @@
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { SimulatedClock } from 'xstate';
+import { DerAgent } from '../actors/der-agent.js';
+import { CLAMP_REASONS, type ClampReason } from '../actors/safety-envelope.js';
+import { SimulatedBattery } from '../actors/devices/simulated-battery.js';
+import { SimulatedEvCharger } from '../actors/devices/simulated-ev-charger.js';
+import type { SimulatedDevice } from '../actors/devices/simulated-device.js';
+import { createLpBackend, type LpBackendName } from '../solver/backend.js';
+import { createPlanner, type Planner } from '../solver/planner.js';
+import { createForecaster, type Forecaster } from './forecast.js';
+import { type Fleet, type FleetMember, buildFleet } from './fleet.js';
+import { type Grid, SignalLoader } from './inputs.js';
+import { solvePerfectForesight, type PerfectForesightSchedule } from './perfect-foresight.js';
+import type { FlexibilityOffer } from '../protocol/offer.js';
+import { seededRandom } from './random.js';
+import { type IntervalRecord, resultHash, timeseriesCsv } from './results.js';
+import type { Scenario } from './scenario.js';
+import { resolveDataDir } from './signals/data-dir.js';
+import type { LoadReport } from './signals/series.js';
+import { checkLimits } from './limit-check.js';
+
+/** How to run a scenario; everything not given comes from the scenario or the defaults. */
+export interface RunOptions {
+  /** Folder the scenario file is in (relative CSV paths resolve against it). */
+  scenarioDir: string;
+  seed?: number;
+  forecast?: string;
+  solver?: LpBackendName;
+  dataDir?: string;
+  onProgress?: (doneIntervals: number, totalIntervals: number) => void;
+}
+
+/** What a finished run returns: the summary written to summary.json, the records and their CSV. */
+export interface RunResult {
+  summary: Record<string, unknown>;
+  records: IntervalRecord[];
+  csv: string;
+}
+
+/** The LP backend a run uses when none is asked for (chosen by `npm run bench`: see README). */
+export const DEFAULT_SOLVER: LpBackendName = 'glpk';
+
+const MS_PER_HOUR = 3_600_000;
+
+/** Everything a scenario run shares between its VPP, baseline and perfect-foresight passes. */
+export interface PreparedRun {
+  scenario: Scenario;
+  grid: Grid;
+  stepMs: number;
+  horizonIntervals: number;
+  blocks: number[];
+  pricePerMWh: number[];
+  seed: number;
+  signals: SignalLoader;
+  reports: LoadReport[];
+  /** A fresh, identical fleet each call (same seed). */
+  newFleet(): Fleet;
+}
+
+/** Loads the scenario's signals onto its grid and fixes everything random by the seed. */
+export function prepareRun(scenario: Scenario, options: RunOptions): PreparedRun {
+  const startMs = Date.parse(scenario.window.start);
+  const intervalMs = scenario.market.intervalMin * 60_000;
+  const grid: Grid = { startMs, intervalMs, count: (Date.parse(scenario.window.end) - startMs) / intervalMs };
+  let dataDir: string | undefined;
+  const signals = new SignalLoader(() => (dataDir ??= resolveDataDir(options.dataDir)), options.scenarioDir);
+  const price = signals.onGrid(scenario.market.price, grid);
+  const horizonIntervals = Math.round((scenario.planning.horizonH * MS_PER_HOUR) / intervalMs);
+  const seed = options.seed ?? scenario.seed;
+  const reports = [...price.reports];
+  let fleetReportsTaken = false;
+  return {
+    scenario,
+    grid,
+    stepMs: (scenario.market.stepS ?? scenario.market.intervalMin * 60) * 1000,
+    horizonIntervals,
+    blocks: planningBlocks(scenario, intervalMs, horizonIntervals),
+    pricePerMWh: price.values,
+    seed,
+    signals,
+    reports,
+    newFleet() {
+      const fleet = buildFleet(scenario, grid, signals, seededRandom(seed));
+      if (!fleetReportsTaken) {
+        reports.push(...fleet.reports);
+        fleetReportsTaken = true;
+      }
+      return fleet;
+    },
+  };
+}
+
+/** Period lengths (in intervals) along the horizon from the scenario's `planning.blocks`. */
+export function planningBlocks(scenario: Scenario, intervalMs: number, horizonIntervals: number): number[] {
+  const blocks: number[] = [];
+  let covered = 0;
+  for (const block of scenario.planning.blocks ?? []) {
+    const periodIntervals = Math.round((block.periodMin * 60_000) / intervalMs);
+    const until = Math.min(horizonIntervals, Math.round((block.untilH * MS_PER_HOUR) / intervalMs));
+    while (covered + periodIntervals <= until) {
+      blocks.push(periodIntervals);
+      covered += periodIntervals;
+    }
+  }
+  while (covered < horizonIntervals) {
+    blocks.push(1);
+    covered++;
+  }
+  return blocks;
+}
+
+/** Per-interval outcome of one pass (VPP or baseline) over the fleet. */
+interface PassResult {
+  fleetPowerKW: number[];
+  batteryPowerKW: number[];
+  pvPowerKW: number[];
+  pvCurtailedKW: number[];
+  evPowerKW: number[];
+  /** Market value minus wear, per interval. */
+  value: number[];
+  forecastPricePerMWh: number[];
+  soc: { min: number[]; mean: number[]; max: number[] };
+  evDeliveredKWh: number[];
+  evRequestedKWh: number[];
+  clamps: Record<ClampReason, number>;
+  limitViolations: number;
+  bmsCuts: number;
+  evTotals: { requestedKWh: number; deliveredKWh: number; sessions: number; sessionsShort: number };
+}
+
+/** What a dispatch policy decides for one interval: the setpoint of each DER id for its first period. */
+interface PolicyDecision {
+  setpointKW(derId: string): number;
+  /** Plan length of the decision, in intervals (the setpoint is held that long unless re-planned). */
+  holdIntervals: number;
+  forecastPricePerMWh?: number;
+}
+
+/** Decides each interval's setpoints; `offers` asks every DER actor for its flexibility now. */
+/** Solve statistics a rolling-horizon policy collects. */
+interface PlanningStats {
+  solveMs: number[];
+  lpSolves: number;
+  strategy: string;
+}
+
+/**
+ * The rolling-horizon VPP: every interval the DER actors offer their flexibility, the planner
+ * solves the horizon on the forecast, and the first period's setpoints are committed.
+ */
+function rollingHorizonPolicy(run: PreparedRun, fleet: Fleet, planner: Planner, forecaster: Forecaster, stats: PlanningStats) {
+  const { grid, horizonIntervals, blocks, scenario } = run;
+  const policy: PolicyFn = async (i, nowMs, offers) => {
+    const pvForecasts = fleet.pvProfiles.map((profile) => forecaster.forecast(profile, i, horizonIntervals));
+    const pvKW = (member: FleetMember) =>
+      member.pvProfileIndex === undefined ? undefined : pvForecasts[member.pvProfileIndex].map((v) => v * (member.pvSizeKW ?? 0));
+    const forecast = forecaster.forecast(run.pricePerMWh, i, horizonIntervals);
+    const plan = planner.plan({
+      nowMs, startMs: nowMs, intervalMs: grid.intervalMs, horizonIntervals, offers: await offers(pvKW), pricePerMWh: forecast, blocks,
+      terminalEnergy: scenario.planning.terminalEnergy, evUnmetPenaltyPerKWh: scenario.planning.evUnmetPenaltyPerKWh,
+    });
+    stats.solveMs.push(plan.solver.solveMs);
+    stats.lpSolves += plan.solver.lpSolves;
+    stats.strategy = plan.solver.strategy;
+    return { setpointKW: (derId) => plan.setpointsKW[derId]?.[0] ?? 0, holdIntervals: blocks[0], forecastPricePerMWh: forecast[0] };
+  };
+  return policy;
+}
+
+/** Replays a precomputed schedule (perfect foresight) through the same actors and physics. */
+function schedulePolicy(schedule: PerfectForesightSchedule): PolicyFn {
+  return async (i) => ({ setpointKW: (derId) => schedule.setpointsKW.get(derId)?.[i] ?? 0, holdIntervals: 1 });
+}
+
+type PolicyFn = (i: number, nowMs: number, offers: (pvKW: (member: FleetMember) => number[] | undefined) => Promise<FlexibilityOffer[]>) => Promise<PolicyDecision>;
+
+/**
+ * One pass over the window on a virtual clock. With a policy, each interval's setpoints reach the
+ * DER actors as a committed plan and each actor follows it through its safety envelope. Without
+ * one (the baseline), no plan ever arrives and every actor keeps its safe default: batteries idle,
+ * EVs charge at full power on arrival, PV uncurtailed.
+ */
+async function simulatePass(run: PreparedRun, fleet: Fleet, policy: PolicyFn | undefined, onInterval?: (done: number) => void): Promise<PassResult> {
+  const { grid, stepMs, scenario } = run;
+  const clock = new SimulatedClock();
+  clock.set(grid.startMs);
+  const planTimeoutMs = (scenario.planTimeoutMin ?? 2 * scenario.market.intervalMin) * 60_000;
+  const agents = fleet.members.map(
+    (member) => new DerAgent({ adapter: member.device, ownerId: member.ownerId, feederId: member.feederId, planTimeoutMs, clock }),
+  );
+  const n = grid.count;
+  const result: PassResult = {
+    fleetPowerKW: new Array(n).fill(0), batteryPowerKW: new Array(n).fill(0), pvPowerKW: new Array(n).fill(0),
+    pvCurtailedKW: new Array(n).fill(0), evPowerKW: new Array(n).fill(0), value: new Array(n).fill(0),
+    forecastPricePerMWh: new Array(n).fill(NaN), soc: { min: new Array(n).fill(NaN), mean: new Array(n).fill(NaN), max: new Array(n).fill(NaN) },
+    evDeliveredKWh: new Array(n).fill(0), evRequestedKWh: new Array(n).fill(0),
+    clamps: Object.fromEntries(CLAMP_REASONS.map((r) => [r, 0])) as Record<ClampReason, number>,
+    limitViolations: 0, bmsCuts: 0,
+    evTotals: { requestedKWh: 0, deliveredKWh: 0, sessions: 0, sessionsShort: 0 },
+  };
+  const intervalHours = grid.intervalMs / MS_PER_HOUR;
+  const requestedByArrival = evRequestSchedule(fleet, grid);
+  let requestedSoFar = 0;
+
+  for (let i = 0; i < n; i++) {
+    const nowMs = grid.startMs + i * grid.intervalMs;
+    const meterBefore = fleet.members.map((m) => m.device.telemetryNow().meterNetKWh);
+    const throughputBefore = fleet.members.map((m) => throughputKWh(m.device));
+    const availableBefore = fleet.members.map((m) => pvAvailableKWh(m, fleet, i, intervalHours));
+
+    if (policy) {
+      const window = { startMs: nowMs, intervalMs: grid.intervalMs, horizonIntervals: run.horizonIntervals };
+      const decision = await policy(i, nowMs, (pvKW) => Promise.all(agents.map((agent, k) => agent.offer({ ...window, pvAvailableKW: pvKW(fleet.members[k]) }))));
+      if (decision.forecastPricePerMWh !== undefined) result.forecastPricePerMWh[i] = decision.forecastPricePerMWh;
+      for (const agent of agents) {
+        const setpointKW = decision.setpointKW(agent.id);
+        agent.commit({ setpointsKW: new Array(decision.holdIntervals).fill(setpointKW), startMs: nowMs, intervalMs: grid.intervalMs, validUntilMs: nowMs + planTimeoutMs });
+      }
+    }
+
+    for (let t = nowMs; t < nowMs + grid.intervalMs; t += stepMs) {
+      clock.set(t);
+      for (const agent of agents) await agent.step(t, stepMs);
+      for (const member of fleet.members) {
+        member.device.advanceTo(t + stepMs);
+        result.limitViolations += checkLimits(member.device);
+      }
+    }
+
+    let fleetKWh = 0;
+    let socSum = 0;
+    let socCount = 0;
+    let socMin = Infinity;
+    let socMax = -Infinity;
+    let wearCost = 0;
+    for (let k = 0; k < fleet.members.length; k++) {
+      const member = fleet.members[k];
+      const device = member.device;
+      const telemetry = device.telemetryNow();
+      const energyKWh = telemetry.meterNetKWh - meterBefore[k];
+      fleetKWh += energyKWh;
+      wearCost += ((throughputKWh(device) - throughputBefore[k]) * device.capabilities().wearCostPerMWh) / 1000;
+      const kind = device.capabilities().kind;
+      if (kind === 'battery') {
+        result.batteryPowerKW[i] += energyKWh / intervalHours;
+        const soc = telemetry.socFrac ?? 0;
+        socSum += soc;
+        socCount++;
+        socMin = Math.min(socMin, soc);
+        socMax = Math.max(socMax, soc);
+      } else if (kind === 'pv') {
+        result.pvPowerKW[i] += energyKWh / intervalHours;
+        result.pvCurtailedKW[i] += (availableBefore[k] - energyKWh) / intervalHours;
+      } else {
+        result.evPowerKW[i] += energyKWh / intervalHours;
+      }
+    }
+    result.fleetPowerKW[i] = fleetKWh / intervalHours;
+    result.value[i] = (run.pricePerMWh[i] * fleetKWh) / 1000 - wearCost;
+    if (socCount > 0) {
+      result.soc.min[i] = socMin;
+      result.soc.mean[i] = socSum / socCount;
+      result.soc.max[i] = socMax;
+    }
+    requestedSoFar += requestedByArrival[i];
+    result.evRequestedKWh[i] = requestedSoFar;
+    result.evDeliveredKWh[i] = evDeliveredSoFar(fleet);
+    onInterval?.(i + 1);
+  }
+
+  for (const agent of agents) {
+    for (const reason of CLAMP_REASONS) result.clamps[reason] += agent.clamps[reason];
+    agent.stop();
+  }
+  for (const member of fleet.members) {
+    if (member.device instanceof SimulatedBattery) result.bmsCuts += member.device.bmsCutCount;
+    if (member.device instanceof SimulatedEvCharger) {
+      for (const session of member.device.completedSessions()) {
+        result.evTotals.sessions++;
+        result.evTotals.requestedKWh += session.requestedKWh;
+        result.evTotals.deliveredKWh += session.deliveredKWh;
+        if (session.deliveredKWh < session.requestedKWh - 1e-6) result.evTotals.sessionsShort++;
+      }
+    }
+  }
+  return result;
+}
+
+function throughputKWh(device: SimulatedDevice): number {
+  return device instanceof SimulatedBattery ? device.importedKWh + device.exportedKWh : 0;
+}
+
+function pvAvailableKWh(member: FleetMember, fleet: Fleet, interval: number, intervalHours: number): number {
+  return member.pvProfileIndex === undefined ? 0 : fleet.pvProfiles[member.pvProfileIndex][interval] * (member.pvSizeKW ?? 0) * intervalHours;
+}
+
+/** kWh asked for by sessions arriving in each interval. */
+function evRequestSchedule(fleet: Fleet, grid: Grid): number[] {
+  const perInterval = new Array<number>(grid.count).fill(0);
+  for (const member of fleet.members) {
+    for (const session of member.ev?.sessions ?? []) {
+      perInterval[Math.floor((session.arrivalMs - grid.startMs) / grid.intervalMs)] += session.requestedKWh;
+    }
+  }
+  return perInterval;
+}
+
+function evDeliveredSoFar(fleet: Fleet): number {
+  let total = 0;
+  for (const member of fleet.members) {
+    if (!(member.device instanceof SimulatedEvCharger)) continue;
+    for (const session of member.device.completedSessions()) total += session.deliveredKWh;
+    total += member.device.telemetryNow().evSession?.deliveredKWh ?? 0;
+  }
+  return total;
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+
+function cumulative(values: readonly number[]): number[] {
+  let total = 0;
+  return values.map((v) => (total += v));
+}
+
+/** Runs a scenario: the VPP pass, the uncontrolled baseline and perfect foresight; returns the results. */
+export async function runSimulation(scenario: Scenario, options: RunOptions): Promise<RunResult> {
+  const wallStart = performance.now();
+  const run = prepareRun(scenario, options);
+  const backendName = options.solver ?? DEFAULT_SOLVER;
+  const backend = await createLpBackend(backendName);
+  const planner = createPlanner({ backend, strategy: scenario.planning.strategy, socBucketFrac: scenario.planning.socBucketFrac });
+  const forecaster = createForecaster(options.forecast ?? 'seasonal-blend', { intervalsPerDay: Math.round((24 * MS_PER_HOUR) / run.grid.intervalMs) });
+
+  const total = run.grid.count * 3;
+  const progress = (offset: number) => (done: number) => options.onProgress?.(offset + done, total);
+  const baseline = await simulatePass(run, run.newFleet(), undefined, progress(0));
+  const foresightFleet = run.newFleet();
+  const schedule = await solvePerfectForesight(run, foresightFleet);
+  const foresight = await simulatePass(run, foresightFleet, schedulePolicy(schedule), progress(run.grid.count));
+  const stats: PlanningStats = { solveMs: [], lpSolves: 0, strategy: scenario.planning.strategy };
+  const vppFleet = run.newFleet();
+  const vpp = await simulatePass(run, vppFleet, rollingHorizonPolicy(run, vppFleet, planner, forecaster, stats), progress(2 * run.grid.count));
+
+  const records = buildRecords(run, vpp, baseline, foresight);
+  const csv = timeseriesCsv(records);
+  const valueVpp = sum(vpp.value);
+  const valueBaseline = sum(baseline.value);
+  const valuePerfectForesight = sum(foresight.value);
+  const uplift = valuePerfectForesight - valueBaseline;
+  const fleet = run.newFleet();
+  const summary = {
+    scenario: scenario.name,
+    seed: run.seed,
+    window: { start: new Date(run.grid.startMs).toISOString(), end: new Date(run.grid.startMs + run.grid.count * run.grid.intervalMs).toISOString(), intervals: run.grid.count, intervalMin: scenario.market.intervalMin, stepS: run.stepMs / 1000 },
+    fleet: countKinds(fleet),
+    currency: scenario.currency,
+    forecast: forecaster.name + (forecaster.usesFutureValues ? ' (uses actual future values: an upper bound, not achievable live)' : ''),
+    valueVpp,
+    valueBaseline,
+    valuePerfectForesight,
+    capturedPct: Math.abs(uplift) < 1e-9 ? null : (100 * (valueVpp - valueBaseline)) / uplift,
+    perfectForesight: {
+      method: schedule.method,
+      backend: schedule.backend,
+      lpSolves: schedule.lpSolves,
+      solveMs: schedule.solveMs,
+      lpObjectiveValue: schedule.lpObjectiveValue,
+      clamps: sum(Object.values(foresight.clamps)),
+    },
+    ev: {
+      sessions: vpp.evTotals.sessions,
+      requestedKWh: vpp.evTotals.requestedKWh,
+      deliveredKWh: vpp.evTotals.deliveredKWh,
+      sessionsShort: vpp.evTotals.sessionsShort,
+      baselineDeliveredKWh: baseline.evTotals.deliveredKWh,
+      sessionsDropped: fleet.evSessionsDropped,
+    },
+    safety: {
+      clamps: sum(Object.values(vpp.clamps)),
+      clampsByReason: vpp.clamps,
+      limitViolations: vpp.limitViolations + baseline.limitViolations + foresight.limitViolations,
+      bmsCuts: vpp.bmsCuts,
+    },
+    solver: {
+      backend: backend.name,
+      licence: backend.licence,
+      strategy: stats.strategy,
+      solves: stats.solveMs.length,
+      lpSolves: stats.lpSolves,
+      msP50: percentile(stats.solveMs, 50),
+      msP95: percentile(stats.solveMs, 95),
+      horizonH: scenario.planning.horizonH,
+      periodsPerPlan: run.blocks.length,
+    },
+    data: run.reports.map((r) => ({ source: r.source, rowsRead: r.rowsRead, rowsKept: r.rowsKept, dropped: r.dropped })),
+    resultHash: resultHash(csv),
+    wallS: (performance.now() - wallStart) / 1000,
+  };
+  return { summary, records, csv };
+}
+
+function countKinds(fleet: Fleet): Record<string, number> {
+  const counts: Record<string, number> = { battery: 0, pv: 0, 'ev-charger': 0 };
+  for (const member of fleet.members) counts[member.device.capabilities().kind]++;
+  return counts;
+}
+
+function buildRecords(run: PreparedRun, vpp: PassResult, baseline: PassResult, foresight: PassResult): IntervalRecord[] {
+  const valueVpp = cumulative(vpp.value);
+  const valueBaseline = cumulative(baseline.value);
+  const valuePerfect = cumulative(foresight.value);
+  return run.pricePerMWh.map((pricePerMWh, i) => ({
+    startMs: run.grid.startMs + i * run.grid.intervalMs,
+    pricePerMWh,
+    forecastPricePerMWh: vpp.forecastPricePerMWh[i],
+    fleetPowerKW: vpp.fleetPowerKW[i],
+    batteryPowerKW: vpp.batteryPowerKW[i],
+    pvPowerKW: vpp.pvPowerKW[i],
+    pvCurtailedKW: vpp.pvCurtailedKW[i],
+    evPowerKW: vpp.evPowerKW[i],
+    baselinePowerKW: baseline.fleetPowerKW[i],
+    perfectForesightPowerKW: foresight.fleetPowerKW[i],
+    socMinFrac: vpp.soc.min[i],
+    socMeanFrac: vpp.soc.mean[i],
+    socMaxFrac: vpp.soc.max[i],
+    evDeliveredKWh: vpp.evDeliveredKWh[i],
+    evBaselineDeliveredKWh: baseline.evDeliveredKWh[i],
+    evRequestedKWh: vpp.evRequestedKWh[i],
+    valueVpp: valueVpp[i],
+    valueBaseline: valueBaseline[i],
+    valuePerfectForesight: valuePerfect[i],
+  }));
+}
+
+/** The folder a scenario file's relative paths resolve against. */
+export function scenarioDirOf(path: string): string {
+  return dirname(path);
+}

@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { DateTime } from 'luxon';
+import { distributionSchema } from './random.js';
+import { csvMappingSchema } from './signals/csv-series.js';
+
+const isoTimeSchema = z.string().refine(
+  (text) => DateTime.fromISO(text, { setZone: true }).isValid && /([zZ]|[+-]\d\d:?\d\d)$/.test(text),
+  { message: 'expected an ISO-8601 time with a zone offset, e.g. 2022-09-01T00:00:00+10:00' },
+);
+
+/**
+ * Where a recorded series comes from. `align` replays a profile recorded in another year at the same
+ * local calendar time (month, day, time of day) in the given zone, e.g. a tariff or a PV profile.
+ */
+export const signalSchema = z
+  .discriminatedUnion('source', [
+    z.strictObject({ source: z.literal('aemo'), field: z.enum(['price', 'demand']).default('price') }),
+    z.strictObject({ source: z.literal('epftoolbox'), market: z.enum(['PJM', 'NP', 'DE']) }),
+    z.strictObject({ source: z.literal('citylearn-pricing') }),
+    z.strictObject({ source: z.literal('citylearn-pv'), building: z.union([z.number().int().min(1).max(17), z.literal('all')]).default('all') }),
+    z.strictObject({ source: z.literal('nrel-ghi'), kWPerKWPerWPerM2: z.number().positive().default(0.001) }),
+    z.strictObject({ source: z.literal('csv'), mapping: csvMappingSchema, series: z.string() }),
+  ])
+  .and(
+    z.strictObject({
+      align: z
+        .strictObject({
+          calendar: z.literal('same-local-time-of-year'),
+          timeZone: z.string(),
+          /** Read the recording this many months later than the simulated date (6 moves a profile across hemispheres). */
+          monthOffset: z.number().int().min(-11).max(11).default(0),
+        })
+        .optional(),
+      scale: z.number().optional(),
+    }),
+  );
+export type SignalSpec = z.infer<typeof signalSchema>;
+
+const batteryGroupSchema = z.strictObject({
+  name: z.string().default('battery'),
+  count: z.number().int().nonnegative(),
+  capacityKWh: distributionSchema,
+  maxChargeKW: distributionSchema,
+  maxDischargeKW: distributionSchema,
+  chargeEfficiency: distributionSchema.default(0.95),
+  dischargeEfficiency: distributionSchema.default(0.95),
+  minSocFrac: z.number().min(0).max(1).default(0.1),
+  maxSocFrac: z.number().min(0).max(1).default(0.95),
+  initialSocFrac: distributionSchema.default(0.5),
+  /** kW per second; omit for no ramp limit. */
+  rampKWPerS: distributionSchema.optional(),
+  wearCostPerMWh: distributionSchema.default(0),
+  feeder: z.string().optional(),
+});
+
+const pvGroupSchema = z.strictObject({
+  name: z.string().default('pv'),
+  count: z.number().int().nonnegative(),
+  sizeKW: distributionSchema,
+  /** Output per kW installed, kW/kW. */
+  profile: signalSchema,
+  feeder: z.string().optional(),
+});
+
+const evFleetSchema = z.strictObject({
+  name: z.string().default('ev'),
+  chargerMaxKW: distributionSchema.default(6.6),
+  carMaxKW: distributionSchema.default(6.6),
+  chargeEfficiency: distributionSchema.default(0.92),
+  sessions: z.discriminatedUnion('source', [
+    z.strictObject({
+      source: z.literal('acn'),
+      /** Which figure is the driver's need: what the car actually took, or what the driver asked for in the app. */
+      energy: z.enum(['delivered', 'requested']).default('delivered'),
+    }),
+    z.strictObject({
+      source: z.literal('generated'),
+      chargers: z.number().int().positive(),
+      sessionsPerChargerPerDay: z.number().positive(),
+      arrivalHourLocal: distributionSchema,
+      stayH: distributionSchema,
+      energyKWh: distributionSchema,
+      timeZone: z.string().default('UTC'),
+    }),
+  ]),
+  feeder: z.string().optional(),
+});
+
+/** A simulation scenario file (YAML or JSON). */
+export const scenarioSchema = z.strictObject({
+  name: z.string(),
+  description: z.string().optional(),
+  seed: z.number().int().default(1),
+  currency: z.string(),
+  window: z.strictObject({ start: isoTimeSchema, end: isoTimeSchema }),
+  market: z.strictObject({
+    /** Settlement and planning interval. */
+    intervalMin: z.number().positive(),
+    /** Physics step; must divide the interval. Defaults to the interval. */
+    stepS: z.number().positive().optional(),
+    price: signalSchema,
+  }),
+  planning: z
+    .strictObject({
+      horizonH: z.number().positive().default(24),
+      /** Period lengths grow along the horizon: each entry holds until `untilH` hours ahead. */
+      blocks: z.array(z.strictObject({ untilH: z.number().positive(), periodMin: z.number().positive() })).optional(),
+      strategy: z.enum(['full', 'aggregate']).default('aggregate'),
+      socBucketFrac: z.number().positive().max(1).default(0.1),
+      terminalEnergy: z.enum(['keep', 'free']).default('keep'),
+      evUnmetPenaltyPerKWh: z.number().nonnegative().default(10),
+    })
+    .prefault({}),
+  fleet: z.strictObject({
+    batteries: z.array(batteryGroupSchema).default([]),
+    pv: z.array(pvGroupSchema).default([]),
+    ev: evFleetSchema.optional(),
+  }),
+  /** Without a fresh plan for this long a DER falls back to its safe default. */
+  planTimeoutMin: z.number().positive().optional(),
+});
+export type Scenario = z.infer<typeof scenarioSchema>;
+
+/** A scenario file that does not parse or does not match the schema. */
+export class ScenarioError extends Error {
+  readonly code = 'VPP_ERR_SCENARIO';
+}
+
+/** Reads and validates a scenario; errors name the file, the field and what was expected. */
+export function loadScenario(path: string): Scenario {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ScenarioError(`cannot read scenario file ${file}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ScenarioError(`${file}: not valid ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+  }
+  return parseScenario(raw, file);
+}
+
+/** Validates an already parsed scenario object; `origin` names it in errors. */
+export function parseScenario(raw: unknown, origin: string): Scenario {
+  const result = scenarioSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+    throw new ScenarioError(`${origin}: invalid scenario\n${lines.join('\n')}`);
+  }
+  const scenario = result.data;
+  const startMs = Date.parse(scenario.window.start);
+  const endMs = Date.parse(scenario.window.end);
+  const intervalMs = scenario.market.intervalMin * 60_000;
+  if (endMs <= startMs) throw new ScenarioError(`${origin}: window.end must be after window.start`);
+  if ((endMs - startMs) % intervalMs !== 0) throw new ScenarioError(`${origin}: window length must be a whole number of market.intervalMin`);
+  const stepMs = (scenario.market.stepS ?? scenario.market.intervalMin * 60) * 1000;
+  if (intervalMs % stepMs !== 0) throw new ScenarioError(`${origin}: market.stepS must divide market.intervalMin`);
+  for (const block of scenario.planning.blocks ?? []) {
+    if ((block.periodMin * 60_000) % intervalMs !== 0) {
+      throw new ScenarioError(`${origin}: planning.blocks periodMin ${block.periodMin} must be a multiple of market.intervalMin`);
+    }
+  }
+  return scenario;
+}
