@@ -18,8 +18,12 @@ export interface PlanSlice {
 export type DerEvent =
   | { type: 'TELEMETRY'; telemetry: DeviceTelemetry }
   | ({ type: 'PLAN_COMMITTED' } & PlanSlice)
-  /** Time to act: `nowMs` is UTC epoch ms, `holdMs` how long the resulting setpoint will be held. */
-  | { type: 'TICK'; nowMs: number; holdMs: number }
+  /**
+   * Time to act: `nowMs` is UTC epoch ms, `holdMs` how long the resulting setpoint will be held.
+   * A TICK may carry a fresh reading taken while the device's online status is unchanged; a change
+   * of status must come as TELEMETRY, which moves the actor between states.
+   */
+  | { type: 'TICK'; nowMs: number; holdMs: number; telemetry?: DeviceTelemetry }
   | { type: 'FAULT'; reason: string }
   | { type: 'RECOVERED' };
 
@@ -99,7 +103,7 @@ export const derMachine = setup({
   },
   actions: {
     storeTelemetry: assign({
-      telemetry: ({ context, event }) => (event.type === 'TELEMETRY' ? event.telemetry : context.telemetry),
+      telemetry: ({ context, event }) => (event.type === 'TELEMETRY' || event.type === 'TICK' ? (event.telemetry ?? context.telemetry) : context.telemetry),
     }),
     storePlan: assign({
       plan: ({ context, event }) =>
@@ -155,7 +159,7 @@ export const derMachine = setup({
           { guard: 'telemetryOnline', target: 'available', actions: 'storeTelemetry' },
           { target: 'fault', actions: ['storeTelemetry', 'markOffline'] },
         ],
-        TICK: { actions: 'applySafeDefault' },
+        TICK: { actions: ['storeTelemetry', 'applySafeDefault'] },
       },
     },
     available: {
@@ -165,7 +169,7 @@ export const derMachine = setup({
           { actions: 'storeTelemetry' },
         ],
         PLAN_COMMITTED: { target: 'planned', actions: 'storePlan' },
-        TICK: { actions: 'applySafeDefault' },
+        TICK: { actions: ['storeTelemetry', 'applySafeDefault'] },
       },
     },
     planned: {
@@ -185,9 +189,9 @@ export const derMachine = setup({
         // A fresh plan re-enters `planned`, which restarts the plan timeout.
         PLAN_COMMITTED: { target: 'planned', reenter: true, actions: 'storePlan' },
         TICK: [
-          { guard: 'planOver', target: 'available', actions: ['clearPlan', 'applySafeDefault'] },
-          { guard: 'planStarted', target: '.dispatching', actions: 'applyPlanSetpoint' },
-          { target: '.committed', actions: 'applySafeDefault' },
+          { guard: 'planOver', target: 'available', actions: ['storeTelemetry', 'clearPlan', 'applySafeDefault'] },
+          { guard: 'planStarted', target: '.dispatching', actions: ['storeTelemetry', 'applyPlanSetpoint'] },
+          { target: '.committed', actions: ['storeTelemetry', 'applySafeDefault'] },
         ],
       },
       states: {
@@ -202,7 +206,7 @@ export const derMachine = setup({
           { actions: 'storeTelemetry' },
         ],
         RECOVERED: { guard: 'lastTelemetryOnline', target: 'available', actions: 'clearFault' },
-        TICK: { actions: 'applySafeDefault' },
+        TICK: { actions: ['storeTelemetry', 'applySafeDefault'] },
       },
     },
   },

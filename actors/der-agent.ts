@@ -70,9 +70,23 @@ export class DerAgent {
     return telemetry;
   }
 
+  /**
+   * Read the device; only a change of its online status goes to the actor at once (it changes the
+   * actor's state). Other readings ride on the next TICK, which halves the events per interval.
+   */
+  private async read(): Promise<{ telemetry: DeviceTelemetry; sent: boolean }> {
+    const telemetry = await this.adapter.readTelemetry();
+    const known = this.actor.getSnapshot().context.telemetry;
+    if (known === undefined || known.online !== telemetry.online) {
+      this.actor.send({ type: 'TELEMETRY', telemetry });
+      return { telemetry, sent: true };
+    }
+    return { telemetry, sent: false };
+  }
+
   /** The DER's flexibility over `window` from fresh telemetry; no flexibility while offline or faulted. */
   async offer(window: OfferWindow): Promise<FlexibilityOffer> {
-    const telemetry = await this.refresh();
+    const { telemetry } = await this.read();
     const offer = deriveOffer(this.adapter.capabilities(), telemetry, this.meta, window);
     return this.state === 'offline' || this.state === 'fault' ? withoutFlexibility(offer) : offer;
   }
@@ -94,8 +108,8 @@ export class DerAgent {
    * write the setpoint it allows to the device. Nothing is written while offline or faulted.
    */
   async step(nowMs: number, holdMs: number): Promise<StepResult> {
-    await this.refresh();
-    this.actor.send({ type: 'TICK', nowMs, holdMs });
+    const { telemetry, sent } = await this.read();
+    this.actor.send(sent ? { type: 'TICK', nowMs, holdMs } : { type: 'TICK', nowMs, holdMs, telemetry });
     const { setpointKW, clamped } = this.actor.getSnapshot().context;
     if (this.state !== 'offline' && this.state !== 'fault') await this.adapter.applySetpoint(setpointKW);
     return { setpointKW, clamped };

@@ -1,4 +1,5 @@
 /** Public API of the actors layer: simulated devices, safety envelope, offers and DER actors. */
+export * from './device-adapter.js';
 export * from './errors.js';
 export * from './devices/simulated-device.js';
 export * from './devices/simulated-battery.js';

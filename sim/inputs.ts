@@ -30,6 +30,7 @@ export class SignalError extends Error {
 /** Loads and caches the recorded series a scenario names, from one data folder. */
 export class SignalLoader {
   private readonly cache = new Map<string, { series: TimeSeries; report: LoadReport }>();
+  private readonly gridCache = new Map<string, GridSignal>();
 
   /** `dataDir` is resolved only when a recorded series is first needed. */
   constructor(
@@ -44,6 +45,16 @@ export class SignalLoader {
 
   /** The spec's series on `grid`; `building` picks the CityLearn home when the spec says 'all'. */
   onGrid(spec: SignalSpec, grid: Grid, building = 1): GridSignal {
+    const key = JSON.stringify([spec, grid, building]);
+    let signal = this.gridCache.get(key);
+    if (!signal) {
+      signal = this.resampled(spec, grid, building);
+      this.gridCache.set(key, signal);
+    }
+    return signal;
+  }
+
+  private resampled(spec: SignalSpec, grid: Grid, building: number): GridSignal {
     const { series, report } = this.series(spec, building);
     const scale = spec.scale ?? 1;
     const values = spec.align
@@ -120,11 +131,21 @@ function resampleCovered(series: TimeSeries, grid: Grid): number[] {
  * optionally `monthOffset` months later (a northern profile for a southern-hemisphere season).
  */
 function alignByCalendar(series: TimeSeries, grid: Grid, timeZone: string, monthOffset: number): number[] {
+  return calendarTimes(series, grid, timeZone, monthOffset).map((sourceMs) => valueAt(series, sourceMs));
+}
+
+const calendarTimesCache = new Map<string, number[]>();
+
+/** The recording time each grid interval replays; shared by every series on the same timeline. */
+function calendarTimes(series: TimeSeries, grid: Grid, timeZone: string, monthOffset: number): number[] {
   const firstMs = series.timesMs[0];
   const lastMs = series.timesMs[series.timesMs.length - 1] + series.intervalMs - 1;
+  const key = JSON.stringify([firstMs, lastMs, grid, timeZone, monthOffset]);
+  const cached = calendarTimesCache.get(key);
+  if (cached) return cached;
   const firstYear = DateTime.fromMillis(firstMs, { zone: timeZone }).year;
   const lastYear = DateTime.fromMillis(lastMs, { zone: timeZone }).year;
-  const values = new Array<number>(grid.count);
+  const times = new Array<number>(grid.count);
   for (let i = 0; i < grid.count; i++) {
     const local = DateTime.fromMillis(grid.startMs + i * grid.intervalMs, { zone: timeZone }).plus({ months: monthOffset });
     let sourceMs = NaN;
@@ -136,7 +157,8 @@ function alignByCalendar(series: TimeSeries, grid: Grid, timeZone: string, month
     if (Number.isNaN(sourceMs)) {
       throw new SignalError(`signal ${series.name} (${describeSpan(firstMs, lastMs)}) holds no ${local.toFormat('LLL d HH:mm')} to align with`);
     }
-    values[i] = valueAt(series, sourceMs);
+    times[i] = sourceMs;
   }
-  return values;
+  calendarTimesCache.set(key, times);
+  return times;
 }

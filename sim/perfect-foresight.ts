@@ -96,7 +96,8 @@ function planWith(planner: Planner, run: PreparedRun, offers: FlexibilityOffer[]
     horizonIntervals,
     offers,
     pricePerMWh: run.pricePerMWh.slice(firstInterval, firstInterval + horizonIntervals),
-    terminalEnergy: run.scenario.planning.terminalEnergy,
+    // Energy left in store is settled at the window's mean price, exactly as the passes are valued.
+    terminalEnergy: { pricePerMWh: run.meanPricePerMWh },
     evUnmetPenaltyPerKWh: run.scenario.planning.evUnmetPenaltyPerKWh,
   });
 }

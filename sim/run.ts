@@ -51,6 +51,8 @@ export interface PreparedRun {
   horizonIntervals: number;
   blocks: number[];
   pricePerMWh: number[];
+  /** Mean actual price over the window: the value given to energy left in (or taken from) storage at the end. */
+  meanPricePerMWh: number;
   seed: number;
   signals: SignalLoader;
   reports: LoadReport[];
@@ -77,6 +79,7 @@ export function prepareRun(scenario: Scenario, options: RunOptions): PreparedRun
     horizonIntervals,
     blocks: planningBlocks(scenario, intervalMs, horizonIntervals),
     pricePerMWh: price.values,
+    meanPricePerMWh: sum(price.values) / price.values.length,
     seed,
     signals,
     reports,
@@ -126,6 +129,8 @@ interface PassResult {
   clamps: Record<ClampReason, number>;
   limitViolations: number;
   bmsCuts: number;
+  /** Energy stored in the batteries at the end minus at the start, kWh; valued at the window's mean price. */
+  storedEnergyChangeKWh: number;
   evTotals: { requestedKWh: number; deliveredKWh: number; sessions: number; sessionsShort: number };
 }
 
@@ -196,10 +201,11 @@ async function simulatePass(run: PreparedRun, fleet: Fleet, policy: PolicyFn | u
     forecastPricePerMWh: new Array(n).fill(NaN), soc: { min: new Array(n).fill(NaN), mean: new Array(n).fill(NaN), max: new Array(n).fill(NaN) },
     evDeliveredKWh: new Array(n).fill(0), evRequestedKWh: new Array(n).fill(0),
     clamps: Object.fromEntries(CLAMP_REASONS.map((r) => [r, 0])) as Record<ClampReason, number>,
-    limitViolations: 0, bmsCuts: 0,
+    limitViolations: 0, bmsCuts: 0, storedEnergyChangeKWh: 0,
     evTotals: { requestedKWh: 0, deliveredKWh: 0, sessions: 0, sessionsShort: 0 },
   };
   const intervalHours = grid.intervalMs / MS_PER_HOUR;
+  const storedAtStartKWh = storedEnergyKWh(fleet);
   const requestedByArrival = evRequestSchedule(fleet, grid);
   let requestedSoFar = 0;
 
@@ -269,6 +275,8 @@ async function simulatePass(run: PreparedRun, fleet: Fleet, policy: PolicyFn | u
     onInterval?.(i + 1);
   }
 
+  result.storedEnergyChangeKWh = storedEnergyKWh(fleet) - storedAtStartKWh;
+  result.value[n - 1] += (result.storedEnergyChangeKWh * run.meanPricePerMWh) / 1000;
   for (const agent of agents) {
     for (const reason of CLAMP_REASONS) result.clamps[reason] += agent.clamps[reason];
     agent.stop();
@@ -285,6 +293,10 @@ async function simulatePass(run: PreparedRun, fleet: Fleet, policy: PolicyFn | u
     }
   }
   return result;
+}
+
+function storedEnergyKWh(fleet: Fleet): number {
+  return fleet.members.reduce((total, m) => total + (m.device.telemetryNow().energyKWh ?? 0), 0);
 }
 
 function throughputKWh(device: SimulatedDevice): number {
@@ -365,6 +377,8 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
     valueVpp,
     valueBaseline,
     valuePerfectForesight,
+    storedEnergyChangeKWh: { vpp: vpp.storedEnergyChangeKWh, baseline: baseline.storedEnergyChangeKWh, perfectForesight: foresight.storedEnergyChangeKWh },
+    storedEnergyPricePerMWh: run.meanPricePerMWh,
     capturedPct: Math.abs(uplift) < 1e-9 ? null : (100 * (valueVpp - valueBaseline)) / uplift,
     perfectForesight: {
       method: schedule.method,

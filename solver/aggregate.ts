@@ -38,7 +38,12 @@ function batteryKey(o: FlexibilityOffer, opts: AggregateOptions): string {
 }
 
 function sumArrays(members: FlexibilityOffer[], pick: (o: FlexibilityOffer) => number[]): number[] {
-  return pick(members[0]).map((_, i) => members.reduce((s, o) => s + pick(o)[i], 0));
+  const total = new Array<number>(pick(members[0]).length).fill(0);
+  for (const o of members) {
+    const values = pick(o);
+    for (let i = 0; i < total.length; i++) total[i] += values[i];
+  }
+  return total;
 }
 
 function virtualOffer(id: string, members: FlexibilityOffer[]): FlexibilityOffer {

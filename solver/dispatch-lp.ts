@@ -23,8 +23,12 @@ export interface PlanRequest {
   blocks?: number[];
   /** Per feeder id: largest import (kW >= 0) and export (kW >= 0) of the DERs on it, summed. */
   feederLimits?: Record<string, { maxImportKW: number; maxExportKW: number }>;
-  /** 'keep' (default): stored energy at horizon end >= energy now (capped at max); 'free': no end condition. */
-  terminalEnergy?: 'keep' | 'free';
+  /**
+   * 'keep' (default): stored energy at horizon end >= energy now (capped at max); 'free': no end
+   * condition; `{ pricePerMWh }`: no end condition, but energy left in store at the end is worth this
+   * (so the objective counts the change of stored energy, as a window-end settlement does).
+   */
+  terminalEnergy?: 'keep' | 'free' | { pricePerMWh: number };
   /** Price of EV energy not delivered by departure, currency per kWh (slack in the LP so it is never infeasible); default 10. */
   evUnmetPenaltyPerKWh?: number;
 }
@@ -60,9 +64,10 @@ function fail(message: string): never {
 
 function checkArray(what: string, a: unknown, n: number): void {
   if (!Array.isArray(a) || a.length !== n) fail(`${what}: expected an array of length ${n}, got ${Array.isArray(a) ? `length ${a.length}` : typeof a}`);
-  a.forEach((x, i) => {
+  for (let i = 0; i < n; i++) {
+    const x: unknown = a[i];
     if (typeof x !== 'number' || !Number.isFinite(x)) fail(`${what}[${i}]: expected a finite number, got ${x}`);
-  });
+  }
 }
 
 function checkEfficiency(what: string, x: number): void {
@@ -98,9 +103,9 @@ export function resolvePeriods(req: PlanRequest): ResolvedPeriod[] {
     }
     checkArray(`${what}.minPowerKW`, o.minPowerKW, n);
     checkArray(`${what}.maxPowerKW`, o.maxPowerKW, n);
-    o.minPowerKW.forEach((lo, i) => {
-      if (lo > o.maxPowerKW[i]) fail(`${what}: minPowerKW[${i}] = ${lo} exceeds maxPowerKW[${i}] = ${o.maxPowerKW[i]}`);
-    });
+    for (let i = 0; i < n; i++) {
+      if (o.minPowerKW[i] > o.maxPowerKW[i]) fail(`${what}: minPowerKW[${i}] = ${o.minPowerKW[i]} exceeds maxPowerKW[${i}] = ${o.maxPowerKW[i]}`);
+    }
     if (!(o.marginalCostPerMWh >= 0)) fail(`${what}.marginalCostPerMWh: expected >= 0, got ${o.marginalCostPerMWh}`);
     if (o.kind === 'battery') {
       const s = o.storage ?? fail(`${what}: a battery offer needs storage`);
@@ -206,6 +211,7 @@ export function buildDispatchLp(req: PlanRequest, name = 'dispatch'): DispatchLp
   const price = periods.map((p) => periodMean(req.pricePerMWh, p));
   const b = new LpBuilder(name, 'max');
   const keep = (req.terminalEnergy ?? 'keep') === 'keep';
+  const terminalValuePerKWh = typeof req.terminalEnergy === 'object' ? req.terminalEnergy.pricePerMWh / 1000 : 0;
   const penalty = req.evUnmetPenaltyPerKWh ?? DEFAULT_EV_UNMET_PENALTY_PER_KWH;
   const power: LinearTerms[][] = req.offers.map((o) => {
     const wear = o.marginalCostPerMWh / 1000;
@@ -236,7 +242,7 @@ export function buildDispatchLp(req: PlanRequest, name = 'dispatch'): DispatchLp
       periods.forEach((p, k) => {
         const last = k === periods.length - 1;
         const lb = last && keep ? Math.max(lbE, Math.min(s.energyKWh, s.maxEnergyKWh)) : lbE;
-        const e = b.addVariable(`${o.derId}.${k}.e`, lb, ubE);
+        const e = b.addVariable(`${o.derId}.${k}.e`, lb, ubE, last ? terminalValuePerKWh : 0);
         const [d, c] = power[j][k].indices;
         const indices = prev < 0 ? [e, c, d] : [e, prev, c, d];
         const coefs = prev < 0 ? [1, -s.chargeEfficiency * p.hours, p.hours / s.dischargeEfficiency]
@@ -289,16 +295,21 @@ export function readPowers(req: PlanRequest, model: DispatchLp, values: ArrayLik
  */
 export function evaluatePlanValue(req: PlanRequest, setpointsKW: Record<string, number[]>): number {
   const periods = resolvePeriods(req);
-  const penalty = req.evUnmetPenaltyPerKWh ?? DEFAULT_EV_UNMET_PENALTY_PER_KWH;
   const ids = new Set(req.offers.map((o) => o.derId));
   for (const id of Object.keys(setpointsKW)) if (!ids.has(id)) fail(`setpointsKW.${id}: no offer with this derId`);
+  for (const o of req.offers) checkArray(`setpointsKW.${o.derId}`, setpointsKW[o.derId], periods.length);
+  return planValue(req, periods, setpointsKW);
+}
+
+/** `evaluatePlanValue` for a request and setpoints already checked (the planner's own output). */
+export function planValue(req: PlanRequest, periods: ResolvedPeriod[], setpointsKW: Record<string, number[]>): number {
+  const penalty = req.evUnmetPenaltyPerKWh ?? DEFAULT_EV_UNMET_PENALTY_PER_KWH;
+  const pricePerKWh = periods.map((p) => periodMean(req.pricePerMWh, p) / 1000);
   let value = 0;
   for (const o of req.offers) {
     const sp = setpointsKW[o.derId];
-    checkArray(`setpointsKW.${o.derId}`, sp, periods.length);
-    periods.forEach((p, k) => {
-      value += (periodMean(req.pricePerMWh, p) / 1000) * sp[k] * p.hours - (o.marginalCostPerMWh / 1000) * Math.abs(sp[k]) * p.hours;
-    });
+    const wearPerKWh = o.marginalCostPerMWh / 1000;
+    for (let k = 0; k < periods.length; k++) value += (pricePerKWh[k] * sp[k] - wearPerKWh * Math.abs(sp[k])) * periods[k].hours;
     const ev = evRequirement(req, o, periods);
     if (ev !== undefined) {
       const delivered = ev.kWhPerKW.reduce((s, a, k) => s + a * Math.max(0, -sp[k]), 0);

@@ -6,7 +6,7 @@
 import type { DispatchPlan } from '../protocol/plan.js';
 import type { LpBackend } from './backend.js';
 import { toCplexLp } from './lp.js';
-import { buildDispatchLp, evaluatePlanValue, readPowers, type DispatchLp, type PlanRequest, type ResolvedPeriod } from './dispatch-lp.js';
+import { buildDispatchLp, planValue, readPowers, type DispatchLp, type PlanRequest, type ResolvedPeriod } from './dispatch-lp.js';
 import {
   DEFAULT_DURATION_BUCKET_RATIO,
   DEFAULT_SOC_BUCKET_FRAC,
@@ -119,7 +119,7 @@ export function createPlanner(opts: PlannerOptions): Planner {
         pricePerMWh: prepared.model.pricePerMWh,
         setpointsKW,
         fleetPowerKW,
-        objectiveValue: evaluatePlanValue(req, setpointsKW),
+        objectiveValue: planValue(req, periods, setpointsKW),
         solver: { backend: opts.backend.name, strategy: opts.strategy, lpSolves: 1, solveMs },
         lpObjectiveValue: sol.objective,
         shortfallKW,

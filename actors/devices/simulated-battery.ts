@@ -107,8 +107,10 @@ export class SimulatedBattery extends SimulatedDeviceBase {
     const { chargeEfficiency: etaC, dischargeEfficiency: etaD } = this.caps.storage!;
     const importedBefore = this.imported;
     const exportedBefore = this.exported;
-    let t = fromMs;
-    while (t < toMs) {
+    // Work in time since `fromMs`: epoch ms carry only ~0.2 µs of resolution, too coarse for ramp ends.
+    const spanMs = toMs - fromMs;
+    let t = 0;
+    while (t < spanMs) {
       // At a bound the BMS refuses to push further past it; the other direction stays allowed.
       const atMin = this.energyKWh <= this.minEnergyKWh;
       const atMax = this.energyKWh >= this.maxEnergyKWh;
@@ -117,18 +119,18 @@ export class SimulatedBattery extends SimulatedDeviceBase {
 
       const p0 = this.powerKW;
       let slope = 0; // kW per ms
-      let segEnd = toMs;
+      let segEnd = spanMs;
       let p1 = p0;
       if (p0 !== target) {
         slope = Math.sign(target - p0) * this.ramp;
         // Split at a zero crossing: import and export convert with different efficiencies.
         const stop = p0 !== 0 && Math.sign(p0) !== Math.sign(target) ? 0 : target;
         const stopAt = t + Math.abs(stop - p0) / this.ramp;
-        if (stopAt <= toMs) {
+        if (stopAt <= spanMs) {
           segEnd = stopAt;
           p1 = stop;
         } else {
-          p1 = p0 + slope * (toMs - t);
+          p1 = p0 + slope * (spanMs - t);
         }
       }
       const sign = Math.sign(p0 !== 0 ? p0 : p1);
@@ -160,15 +162,17 @@ export class SimulatedBattery extends SimulatedDeviceBase {
   /**
    * BMS cut: find the instant the grid energy |∫p dt| (kW·ms) of the current single-sign segment
    * reaches `gridBudget`, book exactly that energy, pin the store to `bound` and drop power to 0.
-   * Returns the cut time, ms.
+   * Returns the cut time, ms since the start of the advance.
    */
   private cutAt(t: number, segEnd: number, p0: number, slope: number, gridBudget: number, bound: number): number {
     const s = p0 !== 0 ? Math.sign(p0) : Math.sign(slope);
     const u0 = s * p0; // magnitude at segment start, >= 0
     const m = s * slope; // rate of change of the magnitude
     // Root of u0·τ + m·τ²/2 = G in the form that is stable for m → 0 and u0 → 0.
-    const tau = gridBudget <= 0 ? 0 : (2 * gridBudget) / (u0 + Math.sqrt(Math.max(0, u0 * u0 + 2 * m * gridBudget)));
-    const gridKWh = gridBudget / MS_PER_HOUR;
+    // A store already (by rounding) past its bound is cut at once with nothing booked.
+    const budget = Math.max(0, gridBudget);
+    const tau = budget === 0 ? 0 : (2 * budget) / (u0 + Math.sqrt(Math.max(0, u0 * u0 + 2 * m * budget)));
+    const gridKWh = budget / MS_PER_HOUR;
     if (s > 0) this.exported += gridKWh;
     else this.imported += gridKWh;
     this.energyKWh = bound;

@@ -50,7 +50,8 @@ export abstract class SimulatedDeviceBase implements SimulatedDevice {
   protected abstract extraTelemetry(): Partial<DeviceTelemetry>;
 
   capabilities(): DeviceCapabilities {
-    return { ...this.caps };
+    const { storage } = this.caps;
+    return storage ? { ...this.caps, storage: { ...storage } } : { ...this.caps };
   }
 
   advanceTo(timeMs: number): void {

@@ -86,7 +86,7 @@ export class SimulatedPv extends SimulatedDeviceBase {
     );
     this.sizeKW = sizeKW;
     this.availability = config.availability;
-    // Start uncurtailed.
+    // An inverter powers up uncurtailed until told otherwise.
     this.setpointKW = sizeKW;
   }
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { SimulatedBattery, type SimulatedBatteryConfig } from '../../actors/index.js';
+import { SimulatedBattery, type EvSessionSpec, type SimulatedBatteryConfig } from '../../actors/index.js';
 
 /** Epoch ms the tests start at (2022-09-17T00:00:00Z). */
 export const T0 = Date.UTC(2022, 8, 17);
@@ -63,3 +63,23 @@ export function fracToKW(b: SimulatedBattery, frac: number): number {
   const caps = b.capabilities();
   return frac >= 0 ? frac * caps.maxExportKW : frac * caps.maxImportKW;
 }
+
+/** Random non-overlapping EV sessions starting at or after T0. */
+export const sessionsArb = fc
+  .array(
+    fc.record({
+      gapMs: fc.integer({ min: 0, max: 5 * HOUR_MS }),
+      stayMs: fc.integer({ min: 1, max: 10 * HOUR_MS }),
+      requestedKWh: fc.double({ min: 0, max: 60, noNaN: true }),
+      maxChargeKW: fc.double({ min: 1, max: 22, noNaN: true }),
+    }),
+    { maxLength: 8 },
+  )
+  .map((rows) => {
+    let t = T0;
+    return rows.map((r, i): EvSessionSpec => {
+      const arrivalMs = t + r.gapMs;
+      t = arrivalMs + r.stayMs;
+      return { sessionId: `s${i}`, arrivalMs, departureMs: t, requestedKWh: r.requestedKWh, maxChargeKW: r.maxChargeKW };
+    });
+  });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { DeviceConfigError, SetpointRejectedError, SimulatedEvCharger, type EvSessionSpec } from '../../actors/index.js';
-import { HOUR_MS, T0 } from './fixtures.js';
+import { HOUR_MS, T0, sessionsArb } from './fixtures.js';
 
 const MIN_MS = 60_000;
 
@@ -48,25 +48,6 @@ test('EV: the car is present exactly in [arrival, departure)', () => {
   assert.equal(ev.telemetryNow().evSession, undefined);
   assert.equal(ev.completedSessions().length, 1);
 });
-
-const sessionsArb = fc
-  .array(
-    fc.record({
-      gapMs: fc.integer({ min: 0, max: 5 * HOUR_MS }),
-      stayMs: fc.integer({ min: 1, max: 10 * HOUR_MS }),
-      requestedKWh: fc.double({ min: 0, max: 60, noNaN: true }),
-      maxChargeKW: fc.double({ min: 1, max: 22, noNaN: true }),
-    }),
-    { maxLength: 8 },
-  )
-  .map((rows) => {
-    let t = T0;
-    return rows.map((r, i): EvSessionSpec => {
-      const arrivalMs = t + r.gapMs;
-      t = arrivalMs + r.stayMs;
-      return { sessionId: `s${i}`, arrivalMs, departureMs: t, requestedKWh: r.requestedKWh, maxChargeKW: r.maxChargeKW };
-    });
-  });
 
 test('EV: never over-delivers, only imports, conserves energy, independent of step size', () => {
   fc.assert(
