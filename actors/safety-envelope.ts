@@ -3,10 +3,10 @@ import { ActorInputError } from './errors.js';
 import { MS_PER_HOUR } from './devices/simulated-device.js';
 
 /** Why the envelope changed a requested setpoint. */
-export type ClampReason = 'power' | 'soc' | 'ev-energy' | 'ev-departure' | 'pv-available' | 'not-finite';
+export type ClampReason = 'power' | 'soc' | 'ev-energy' | 'ev-departure' | 'not-finite';
 
 /** Every clamp reason, in a fixed order (for counters and reports). */
-export const CLAMP_REASONS: readonly ClampReason[] = ['power', 'soc', 'ev-energy', 'ev-departure', 'pv-available', 'not-finite'];
+export const CLAMP_REASONS: readonly ClampReason[] = ['power', 'soc', 'ev-energy', 'ev-departure', 'not-finite'];
 
 /** Result of passing a setpoint through the envelope. `powerKW` follows the grid sign convention. */
 export interface ClampResult {
@@ -18,6 +18,8 @@ export interface ClampResult {
 
 // Energy headroom is shaved by this much (a µWh) so float rounding never lands a store past its bound.
 const HEADROOM_SLACK_KWH = 1e-9;
+// Changes smaller than this (1 mW) are rounding, not a clamp worth counting.
+const CLAMP_NOTICE_KW = 1e-6;
 
 /**
  * Power a device falls back to when it has no usable instruction, kW: battery idle (0), EV
@@ -34,7 +36,7 @@ export function safeDefaultKW(caps: DeviceCapabilities, telemetry: DeviceTelemet
       return -Math.min(caps.maxImportKW, s.maxChargeKW);
     }
     case 'pv':
-      return Math.min(caps.maxExportKW, Math.max(0, requireField(caps, telemetry, 'availableKW')));
+      return caps.maxExportKW;
   }
 }
 
@@ -59,10 +61,10 @@ export function clampSetpoint(
   let reason: ClampReason | undefined = finite ? undefined : 'not-finite';
   const limit = (minKW: number, maxKW: number, why: ClampReason): void => {
     const next = Math.min(maxKW, Math.max(minKW, powerKW));
-    if (next !== powerKW) {
-      powerKW = next;
-      if (finite) reason = why;
-    }
+    // The µWh headroom slack shaves plans that drain a store exactly to its bound by a few nW:
+    // applied, but not counted as a clamp.
+    if (finite && Math.abs(next - powerKW) > CLAMP_NOTICE_KW) reason = why;
+    powerKW = next;
   };
 
   limit(-caps.maxImportKW, caps.maxExportKW, 'power');
@@ -92,14 +94,15 @@ export function clampSetpoint(
       break;
     }
     case 'pv':
-      limit(0, Math.max(0, requireField(caps, telemetry, 'availableKW')), 'pv-available');
+      // A PV setpoint is an export cap: the inverter never makes more than the sun gives, so a cap
+      // above what is available is no danger and no clamp; only the rating bounds it.
       break;
   }
   powerKW += 0; // normalise -0 from clamping at a zero bound
   return reason === undefined ? { powerKW, clamped: false } : { powerKW, clamped: true, reason };
 }
 
-function requireField(caps: DeviceCapabilities, telemetry: DeviceTelemetry, field: 'energyKWh' | 'availableKW'): number {
+function requireField(caps: DeviceCapabilities, telemetry: DeviceTelemetry, field: 'energyKWh'): number {
   const value = telemetry[field];
   if (value === undefined || !Number.isFinite(value)) {
     throw new ActorInputError(`safety envelope: ${caps.kind} telemetry at ${telemetry.timeMs} has ${field} = ${value}, expected a finite number`);

@@ -9,14 +9,15 @@ import { buildFleet } from '../sim/fleet.js';
 import { seededRandom } from '../sim/random.js';
 import { DEFAULT_SOLVER, prepareRun, runSimulation, scenarioDirOf } from '../sim/run.js';
 import { writeResults } from '../sim/results.js';
-import { ScenarioError, loadScenario } from '../sim/scenario.js';
+import { ScenarioError, loadScenario, parseZonedIsoMs } from '../sim/scenario.js';
 import * as signals from '../sim/signals/index.js';
 
 interface CommonOptions {
   seed?: number;
   forecast?: string;
   solver?: LpBackendName;
-  data?: string;
+  /** `--data` / `--data-dir`: the recorded-data folder. */
+  dataDir?: string;
 }
 
 /** `vpp sim`: run a scenario and write its results. */
@@ -29,7 +30,7 @@ export async function simCommand(scenarioPath: string, options: CommonOptions & 
     seed: options.seed,
     forecast: options.forecast,
     solver: options.solver,
-    dataDir: options.data,
+    dataDir: options.dataDir,
     onProgress: bar
       ? (done, total) => {
           if (!started) bar.start(total, 0);
@@ -55,9 +56,9 @@ function headline(summary: Record<string, unknown>): Record<string, unknown> {
  */
 export async function planCommand(scenarioPath: string, options: CommonOptions & { at: string; out: string; exportLp?: string }): Promise<void> {
   const scenario = loadScenario(scenarioPath);
-  const atMs = Date.parse(options.at);
-  if (!Number.isFinite(atMs)) throw new ScenarioError(`--at '${options.at}': expected an ISO-8601 time, e.g. 2022-09-10T08:00:00+10:00`);
-  const run = prepareRun(scenario, { scenarioDir: scenarioDirOf(resolve(scenarioPath)), seed: options.seed, dataDir: options.data });
+  const atMs = parseZonedIsoMs(options.at);
+  if (atMs === undefined) throw new ScenarioError(`--at '${options.at}': expected an ISO-8601 time with a zone offset, e.g. 2022-09-10T08:00:00+10:00`);
+  const run = prepareRun(scenario, { scenarioDir: scenarioDirOf(resolve(scenarioPath)), seed: options.seed, dataDir: options.dataDir });
   const { grid } = run;
   const nowIndex = (atMs - grid.startMs) / grid.intervalMs;
   if (!Number.isInteger(nowIndex) || nowIndex < 0 || nowIndex >= grid.count) {
@@ -98,8 +99,8 @@ export async function planCommand(scenarioPath: string, options: CommonOptions &
 }
 
 /** `vpp data`: what each loader reads from the data folder, keeps and drops. */
-export async function dataCommand(options: { data?: string }): Promise<void> {
-  const dataDir = signals.resolveDataDir(options.data);
+export async function dataCommand(options: { dataDir?: string }): Promise<void> {
+  const dataDir = signals.resolveDataDir(options.dataDir);
   process.stdout.write(`data folder: ${dataDir}\n`);
   const checks: [string, () => { report: signals.LoadReport }][] = [
     ['AEMO NSW 5-min price and demand', () => signals.loadAemoPriceDemand(dataDir)],

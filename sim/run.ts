@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { runPassesInWorker } from './pass-worker-client.js';
 import { SimulatedClock } from 'xstate';
 import { DerAgent } from '../actors/der-agent.js';
 import { CLAMP_REASONS, type ClampReason } from '../actors/safety-envelope.js';
@@ -161,14 +162,27 @@ function rollingHorizonPolicy(run: PreparedRun, fleet: Fleet, planner: Planner, 
     const pvKW = (member: FleetMember) =>
       member.pvProfileIndex === undefined ? undefined : pvForecasts[member.pvProfileIndex].map((v) => v * (member.pvSizeKW ?? 0));
     const forecast = forecaster.forecast(run.pricePerMWh, i, horizonIntervals);
+    const offered = await offers(pvKW);
     const plan = planner.plan({
-      nowMs, startMs: nowMs, intervalMs: grid.intervalMs, horizonIntervals, offers: await offers(pvKW), pricePerMWh: forecast, blocks,
+      nowMs, startMs: nowMs, intervalMs: grid.intervalMs, horizonIntervals, offers: offered, pricePerMWh: forecast, blocks,
       terminalEnergy: scenario.planning.terminalEnergy, evUnmetPenaltyPerKWh: scenario.planning.evUnmetPenaltyPerKWh,
     });
     stats.solveMs.push(plan.solver.solveMs);
     stats.lpSolves += plan.solver.lpSolves;
     stats.strategy = plan.solver.strategy;
-    return { setpointKW: (derId) => plan.setpointsKW[derId]?.[0] ?? 0, holdIntervals: blocks[0], forecastPricePerMWh: forecast[0] };
+    // A PV setpoint is an export cap. Planned at its forecast maximum, the PV is not to be curtailed:
+    // send its rating, or a sunnier hour than forecast would be capped at the forecast.
+    const uncurtailed = new Map<string, number>();
+    offered.forEach((offer, k) => {
+      if (offer.kind === 'pv' && (plan.setpointsKW[offer.derId]?.[0] ?? 0) >= offer.maxPowerKW[0] - 1e-6) {
+        uncurtailed.set(offer.derId, fleet.members[k].device.capabilities().maxExportKW);
+      }
+    });
+    return {
+      setpointKW: (derId) => uncurtailed.get(derId) ?? plan.setpointsKW[derId]?.[0] ?? 0,
+      holdIntervals: blocks[0],
+      forecastPricePerMWh: forecast[0],
+    };
   };
   return policy;
 }
@@ -341,24 +355,62 @@ function cumulative(values: readonly number[]): number[] {
   return values.map((v) => (total += v));
 }
 
-/** Runs a scenario: the VPP pass, the uncontrolled baseline and perfect foresight; returns the results. */
+/** The three passes a run makes over the window. */
+export type PassKind = 'baseline' | 'perfect-foresight' | 'vpp';
+
+/** What one pass returns (structured-cloneable: it crosses from a worker thread). */
+export interface PassOutcome {
+  kind: PassKind;
+  pass: PassResult;
+  /** The VPP pass: how the planner did. */
+  planning?: PlanningStats & { backend: string; licence: string; forecast: string; forecastUsesFuture: boolean };
+  /** The perfect-foresight pass: how its schedule was solved. */
+  foresight?: Omit<PerfectForesightSchedule, 'setpointsKW'>;
+}
+
+/** Runs one pass of a prepared run. */
+export async function runPass(run: PreparedRun, kind: PassKind, options: RunOptions, onInterval?: (done: number) => void): Promise<PassOutcome> {
+  const fleet = run.newFleet();
+  if (kind === 'baseline') return { kind, pass: await simulatePass(run, fleet, undefined, onInterval) };
+  if (kind === 'perfect-foresight') {
+    const { setpointsKW, ...foresight } = await solvePerfectForesight(run, fleet);
+    return { kind, pass: await simulatePass(run, fleet, schedulePolicy({ setpointsKW, ...foresight }), onInterval), foresight };
+  }
+  const backend = await createLpBackend(options.solver ?? DEFAULT_SOLVER);
+  const planner = createPlanner({ backend, strategy: run.scenario.planning.strategy, socBucketFrac: run.scenario.planning.socBucketFrac });
+  const forecaster = createForecaster(options.forecast ?? 'seasonal-blend', { intervalsPerDay: Math.round((24 * MS_PER_HOUR) / run.grid.intervalMs) });
+  const stats: PlanningStats = { solveMs: [], lpSolves: 0, strategy: run.scenario.planning.strategy };
+  const pass = await simulatePass(run, fleet, rollingHorizonPolicy(run, fleet, planner, forecaster, stats), onInterval);
+  return {
+    kind,
+    pass,
+    planning: { ...stats, backend: backend.name, licence: backend.licence, forecast: forecaster.name, forecastUsesFuture: forecaster.usesFutureValues },
+  };
+}
+
+/**
+ * Runs a scenario: the VPP pass on this thread while a worker thread runs the uncontrolled baseline
+ * and perfect foresight (each pass builds its own identical fleet from the seed, so the split
+ * changes no result).
+ */
 export async function runSimulation(scenario: Scenario, options: RunOptions): Promise<RunResult> {
   const wallStart = performance.now();
   const run = prepareRun(scenario, options);
-  const backendName = options.solver ?? DEFAULT_SOLVER;
-  const backend = await createLpBackend(backendName);
-  const planner = createPlanner({ backend, strategy: scenario.planning.strategy, socBucketFrac: scenario.planning.socBucketFrac });
-  const forecaster = createForecaster(options.forecast ?? 'seasonal-blend', { intervalsPerDay: Math.round((24 * MS_PER_HOUR) / run.grid.intervalMs) });
-
-  const total = run.grid.count * 3;
-  const progress = (offset: number) => (done: number) => options.onProgress?.(offset + done, total);
-  const baseline = await simulatePass(run, run.newFleet(), undefined, progress(0));
-  const foresightFleet = run.newFleet();
-  const schedule = await solvePerfectForesight(run, foresightFleet);
-  const foresight = await simulatePass(run, foresightFleet, schedulePolicy(schedule), progress(run.grid.count));
-  const stats: PlanningStats = { solveMs: [], lpSolves: 0, strategy: scenario.planning.strategy };
-  const vppFleet = run.newFleet();
-  const vpp = await simulatePass(run, vppFleet, rollingHorizonPolicy(run, vppFleet, planner, forecaster, stats), progress(2 * run.grid.count));
+  const done: Record<PassKind, number> = { baseline: 0, 'perfect-foresight': 0, vpp: 0 };
+  const progress = (kind: PassKind) => (count: number) => {
+    done[kind] = count;
+    options.onProgress?.(done.baseline + done['perfect-foresight'] + done.vpp, 3 * run.grid.count);
+  };
+  const { onProgress: _, ...workerOptions } = options;
+  const [references, vppOutcome] = await Promise.all([
+    runPassesInWorker(scenario, workerOptions, ['baseline', 'perfect-foresight'], (kind, count) => progress(kind)(count)),
+    runPass(run, 'vpp', options, progress('vpp')),
+  ]);
+  const baseline = references[0].pass;
+  const foresight = references[1].pass;
+  const foresightInfo = references[1].foresight!;
+  const vpp = vppOutcome.pass;
+  const stats = vppOutcome.planning!;
 
   const records = buildRecords(run, vpp, baseline, foresight);
   const csv = timeseriesCsv(records);
@@ -373,7 +425,7 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
     window: { start: new Date(run.grid.startMs).toISOString(), end: new Date(run.grid.startMs + run.grid.count * run.grid.intervalMs).toISOString(), intervals: run.grid.count, intervalMin: scenario.market.intervalMin, stepS: run.stepMs / 1000 },
     fleet: countKinds(fleet),
     currency: scenario.currency,
-    forecast: forecaster.name + (forecaster.usesFutureValues ? ' (uses actual future values: an upper bound, not achievable live)' : ''),
+    forecast: stats.forecast + (stats.forecastUsesFuture ? ' (uses actual future values: an upper bound, not achievable live)' : ''),
     valueVpp,
     valueBaseline,
     valuePerfectForesight,
@@ -381,11 +433,11 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
     storedEnergyPricePerMWh: run.meanPricePerMWh,
     capturedPct: Math.abs(uplift) < 1e-9 ? null : (100 * (valueVpp - valueBaseline)) / uplift,
     perfectForesight: {
-      method: schedule.method,
-      backend: schedule.backend,
-      lpSolves: schedule.lpSolves,
-      solveMs: schedule.solveMs,
-      lpObjectiveValue: schedule.lpObjectiveValue,
+      method: foresightInfo.method,
+      backend: foresightInfo.backend,
+      lpSolves: foresightInfo.lpSolves,
+      solveMs: foresightInfo.solveMs,
+      lpObjectiveValue: foresightInfo.lpObjectiveValue,
       clamps: sum(Object.values(foresight.clamps)),
     },
     ev: {
@@ -403,8 +455,8 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
       bmsCuts: vpp.bmsCuts,
     },
     solver: {
-      backend: backend.name,
-      licence: backend.licence,
+      backend: stats.backend,
+      licence: stats.licence,
       strategy: stats.strategy,
       solves: stats.solveMs.length,
       lpSolves: stats.lpSolves,

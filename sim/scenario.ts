@@ -6,10 +6,20 @@ import { DateTime } from 'luxon';
 import { distributionSchema } from './random.js';
 import { csvMappingSchema } from './signals/csv-series.js';
 
-const isoTimeSchema = z.string().refine(
-  (text) => DateTime.fromISO(text, { setZone: true }).isValid && /([zZ]|[+-]\d\d:?\d\d)$/.test(text),
-  { message: 'expected an ISO-8601 time with a zone offset, e.g. 2022-09-01T00:00:00+10:00' },
-);
+/** UTC epoch ms of an ISO-8601 time that ends in a zone offset ('Z', '+10:00'); undefined for anything else. */
+export function parseZonedIsoMs(text: string): number | undefined {
+  const time = DateTime.fromISO(text, { setZone: true });
+  // A time without an offset would be read in the process's own zone: ambiguous, so refused.
+  return time.isValid && /([zZ]|[+-]\d\d:?\d\d)$/.test(text) ? time.toMillis() : undefined;
+}
+
+// Normalised to extended ISO so every later Date.parse reads it (V8 rejects basic and week forms).
+const isoTimeSchema = z
+  .string()
+  .refine((text) => parseZonedIsoMs(text) !== undefined, {
+    message: 'expected an ISO-8601 time with a zone offset, e.g. 2022-09-01T00:00:00+10:00',
+  })
+  .transform((text) => DateTime.fromISO(text, { setZone: true }).toISO({ suppressMilliseconds: true }) ?? text);
 
 /**
  * Where a recorded series comes from. `align` replays a profile recorded in another year at the same

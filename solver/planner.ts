@@ -112,7 +112,8 @@ export function createPlanner(opts: PlannerOptions): Planner {
       }
       const { setpointsKW, shortfallKW } = prepared.finish(sol.values);
       const periods = prepared.model.periods;
-      const fleetPowerKW = periods.map((_, k) => Object.values(setpointsKW).reduce((s, sp) => s + sp[k], 0));
+      const fleetPowerKW = new Array<number>(periods.length).fill(0);
+      for (const powers of Object.values(setpointsKW)) for (let k = 0; k < periods.length; k++) fleetPowerKW[k] += powers[k];
       return {
         createdAtMs: req.nowMs,
         periods: planPeriods(req, periods),

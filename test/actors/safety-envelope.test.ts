@@ -67,7 +67,7 @@ test('envelope: battery power limits and SoC headroom over the hold time', () =>
 test('envelope: non-finite requests fall back to the safe default and are flagged', () => {
   for (const bad of [Number.NaN, Infinity, -Infinity]) {
     assert.deepEqual(clampSetpoint(bad, battery, tel({ energyKWh: 5 }), HOUR_MS), { powerKW: 0, clamped: true, reason: 'not-finite' });
-    assert.deepEqual(clampSetpoint(bad, pv, tel({ availableKW: 6 }), HOUR_MS), { powerKW: 6, clamped: true, reason: 'not-finite' });
+    assert.deepEqual(clampSetpoint(bad, pv, tel({ availableKW: 6 }), HOUR_MS), { powerKW: 8, clamped: true, reason: 'not-finite' });
   }
   // The EV safe default is still limited by the energy the car wants.
   const nearlyFull = tel({ evSession: car({ requestedKWh: 5.9 }) });
@@ -97,9 +97,11 @@ test('envelope: EV limits (no car, car max, energy wanted, departure)', () => {
   assert.ok(Math.abs(clampSetpoint(-7, charger, leaving, HOUR_MS).powerKW + 4) < 1e-9);
 });
 
-test('envelope: PV exports within [0, available]', () => {
+test('envelope: a PV setpoint is an export cap within [0, rating]', () => {
   const sunny = tel({ availableKW: 6 });
-  assert.deepEqual(clampSetpoint(7, pv, sunny, HOUR_MS), { powerKW: 6, clamped: true, reason: 'pv-available' });
+  // A cap above what the sun gives is harmless: the inverter cannot exceed availability.
+  assert.deepEqual(clampSetpoint(7, pv, sunny, HOUR_MS), { powerKW: 7, clamped: false });
+  assert.deepEqual(clampSetpoint(9, pv, sunny, HOUR_MS), { powerKW: 8, clamped: true, reason: 'power' });
   assert.deepEqual(clampSetpoint(-1, pv, sunny, HOUR_MS), { powerKW: 0, clamped: true, reason: 'power' });
   assert.deepEqual(clampSetpoint(2, pv, sunny, HOUR_MS), { powerKW: 2, clamped: false });
 });
@@ -109,12 +111,12 @@ test('envelope: safe defaults', () => {
   assert.equal(safeDefaultKW(charger, tel({})), 0);
   assert.equal(safeDefaultKW(charger, tel({ evSession: car() })), -7);
   assert.equal(safeDefaultKW(charger, tel({ evSession: car({ deliveredKWh: 20 }) })), 0);
-  assert.equal(safeDefaultKW(pv, tel({ availableKW: 3.5 })), 3.5);
+  // Uncurtailed: capped only at the rating, so output follows the sun through the hold.
+  assert.equal(safeDefaultKW(pv, tel({ availableKW: 3.5 })), 8);
 });
 
 test('envelope: missing telemetry or a bad hold time is a named error', () => {
   assert.throws(() => clampSetpoint(1, battery, tel({}), HOUR_MS), (e: unknown) => e instanceof ActorInputError && /energyKWh/.test(e.message));
-  assert.throws(() => clampSetpoint(1, pv, tel({}), HOUR_MS), /availableKW/);
   assert.throws(() => clampSetpoint(1, battery, tel({ energyKWh: 5 }), 0), /horizonMs/);
 });
 
