@@ -23,6 +23,8 @@ const CASE_BUDGET_MS = 90_000;
 const ACTOR_BUDGET_MS = 60_000;
 const REPEAT_BUDGET_MS = 3_000;
 const MAX_REPEATS = 5;
+// The default-backend cases are short: the backends take turns this many times.
+const DEFAULT_BACKEND_ROUNDS = 3;
 // Case 1: 1,000 batteries + 500 PV over one day of 5-minute steps.
 const STEP_FLEET_DERS = 1_500;
 const STEP_COUNT = 288;
@@ -64,7 +66,7 @@ const machine = {
 print(`VPP bench: ${new Date().toISOString()}`);
 print(`machine: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.platform}`);
 print(`fleets: ${BENCH_SCENARIO_PATH} scaled (same battery/PV mix, seeded), AEMO NSW1 5-min prices from 2022-09-01`);
-print(`budgets: ${CASE_BUDGET_MS / 1000} s per case, ${TOTAL_BUDGET_MS / 1000} s in all; timings are medians of up to ${MAX_REPEATS} runs after a warm-up`);
+print(`budgets: ${CASE_BUDGET_MS / 1000} s per case, ${TOTAL_BUDGET_MS / 1000} s in all; plan timings are medians of up to ${MAX_REPEATS} runs (× ${DEFAULT_BACKEND_ROUNDS} interleaved rounds in 3.) after a warm-up`);
 print();
 
 const base = loadBenchScenario();
@@ -140,7 +142,7 @@ async function planCase(req: PlanRequest, backend: LpBackendName, strategy: Plan
   }
   if (outcome.status === 'error') return { ...row, status: 'error', note: `error: ${outcome.message}` };
   const medianPlanMs = median(outcome.timing.planMs);
-  history.set(key, [...points, { ders, ms: medianPlanMs }]);
+  history.set(key, [...points.filter((p) => p.ders !== ders), { ders, ms: medianPlanMs }]);
   return { ...row, status: 'ok', medianPlanMs, medianSolveMs: median(outcome.timing.solveMs), timing: outcome.timing };
 }
 
@@ -200,14 +202,31 @@ function planTable(rows: PlanRow[]): string {
   );
 }
 
-/** Times every strategy on every backend for `req`, appending to `rows`. */
-async function planAll(rows: PlanRow[], req: PlanRequest, strategies: readonly PlanStrategy[], series: string): Promise<void> {
-  for (const backend of LP_BACKEND_NAMES) {
-    for (const strategy of strategies) {
-      const row = await planCase(req, backend, strategy, series);
-      rows.push(row);
-      console.error(`  [${fmtInt(row.ders)} DERs, ${row.periods} periods, ${backend} ${strategy}] ${cell(row)}`);
+/** One row from the rounds of one case: the first failure, or all timings pooled. */
+function poolRounds(rounds: PlanRow[]): PlanRow {
+  const failed = rounds.find((r) => !r.timing);
+  if (failed) return failed;
+  const planMs = rounds.flatMap((r) => r.timing!.planMs);
+  const solveMs = rounds.flatMap((r) => r.timing!.solveMs);
+  return { ...rounds[0], medianPlanMs: median(planMs), medianSolveMs: median(solveMs), timing: { ...rounds[0].timing!, planMs, solveMs } };
+}
+
+/**
+ * Times every strategy on every backend for `req`, appending one row per case to `rows`. With
+ * several `rounds` the backends take turns, so load changes on the shared machine hit both alike.
+ */
+async function planAll(rows: PlanRow[], req: PlanRequest, strategies: readonly PlanStrategy[], series: string, rounds = 1): Promise<void> {
+  const cases = LP_BACKEND_NAMES.flatMap((backend) => strategies.map((strategy) => ({ backend, strategy, rounds: [] as PlanRow[] })));
+  for (let round = 0; round < rounds; round++) {
+    for (const c of cases) {
+      if (c.rounds.some((r) => !r.timing)) continue;
+      c.rounds.push(await planCase(req, c.backend, c.strategy, series));
     }
+  }
+  for (const c of cases) {
+    const row = poolRounds(c.rounds);
+    rows.push(row);
+    console.error(`  [${fmtInt(row.ders)} DERs, ${row.periods} periods, ${c.backend} ${c.strategy}] ${cell(row)}`);
   }
 }
 
@@ -231,7 +250,7 @@ print(`3. Default backend: the simulator's planning shape (${BENCH_SCENARIO_PATH
 for (const ders of simSizes) {
   const run = prepareBenchRun(base, ders);
   // Full only at the simulator's own size: the cost gap of aggregation in the shape it is used.
-  await planAll(simRows, benchPlanRequest(run, run.newFleet(), run.blocks), ders === simDers ? STRATEGIES : ['aggregate'], 'blocks');
+  await planAll(simRows, benchPlanRequest(run, run.newFleet(), run.blocks), ders === simDers ? STRATEGIES : ['aggregate'], 'blocks', DEFAULT_BACKEND_ROUNDS);
 }
 for (const runner of runners.values()) await runner.close();
 print(planTable(simRows));

@@ -10,13 +10,13 @@ function isDir(p: string): boolean {
 }
 
 /**
- * The recorded-data folder, absolute. Order: `flag` (the CLI's --data-dir), env VPP_DATA, then
+ * The recorded-data folder, absolute. Order: `flag` (the CLI's --data), env VPP_DATA, then
  * `../shared/data` relative to the process cwd when it exists. Throws DataMissingError otherwise.
  */
 export function resolveDataDir(flag?: string): string {
   if (flag !== undefined && flag !== '') {
     const abs = path.resolve(flag);
-    if (!isDir(abs)) throw new DataMissingError(`recorded-data folder given by the --data-dir flag does not exist: ${abs}`);
+    if (!isDir(abs)) throw new DataMissingError(`recorded-data folder given by the --data flag does not exist: ${abs}`);
     return abs;
   }
   const env = process.env[DATA_DIR_ENV];
@@ -28,8 +28,8 @@ export function resolveDataDir(flag?: string): string {
   const fallback = path.resolve(process.cwd(), '../shared/data');
   if (isDir(fallback)) return fallback;
   throw new DataMissingError(
-    `no recorded-data folder: no --data-dir flag given, env ${DATA_DIR_ENV} not set, and the default ${fallback} ` +
-      `(../shared/data from the working directory) does not exist. Pass --data-dir <folder> or set ${DATA_DIR_ENV}=<folder>.`,
+    `no recorded-data folder: no --data flag given, env ${DATA_DIR_ENV} not set, and the default ${fallback} ` +
+      `(../shared/data from the working directory) does not exist. Pass --data <folder> or set ${DATA_DIR_ENV}=<folder>.`,
   );
 }
 

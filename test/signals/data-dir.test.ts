@@ -40,7 +40,7 @@ test('resolveDataDir: flag beats env beats ../shared/data', () => {
 
 test('resolveDataDir: a flag or env naming a missing folder says which setting was wrong', () => {
   withEnvAndCwd(undefined, project, () => {
-    assert.throws(() => resolveDataDir(path.join(root, 'nope')), (e: unknown) => e instanceof DataMissingError && /--data-dir/.test(e.message) && e.message.includes('nope'));
+    assert.throws(() => resolveDataDir(path.join(root, 'nope')), (e: unknown) => e instanceof DataMissingError && /--data /.test(e.message) && e.message.includes('nope'));
   });
   withEnvAndCwd(path.join(root, 'nope-env'), project, () => {
     assert.throws(() => resolveDataDir(), (e: unknown) => e instanceof DataMissingError && /VPP_DATA/.test(e.message) && e.message.includes('nope-env'));
@@ -55,7 +55,7 @@ test('resolveDataDir: nothing found names every place looked and how to set it',
         e instanceof DataMissingError &&
         e.code === 'VPP_ERR_DATA_MISSING' &&
         e.message.includes(path.join(other, 'shared', 'data')) &&
-        /--data-dir/.test(e.message) &&
+        /--data /.test(e.message) &&
         /VPP_DATA=/.test(e.message),
     );
   });
