@@ -49,11 +49,12 @@ export function createForecaster(name: string, options: ForecastOptions): Foreca
 
 /**
  * Seasonal-naive blended with persistence: near leads trust the last value, far leads the mean of
- * the same time of day over the past days. Prices and PV both have strong daily shape, and the last
+ * the same time of day over the past week (on the AEMO prices a 7-day mean tracked the
+ * next day better than 1 or 3 days, or medians). Prices and PV both have strong daily shape, and the last
  * value carries the current regime (a spike, a cloudy hour) for a while.
  */
 function seasonalBlend(options: ForecastOptions): Forecaster {
-  const days = options.seasonalDays ?? 3;
+  const days = options.seasonalDays ?? 7;
   const decay = options.persistenceDecayIntervals ?? Math.max(1, options.intervalsPerDay / 12);
   const perDay = options.intervalsPerDay;
   return {

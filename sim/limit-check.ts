@@ -1,3 +1,4 @@
+import type { DeviceCapabilities } from '../actors/device-adapter.js';
 import type { SimulatedDevice } from '../actors/devices/simulated-device.js';
 
 // Float rounding allowance: a kWh-scale quantity off by less than this is not a violation.
@@ -9,8 +10,7 @@ const TOLERANCE = 1e-7;
  * Deliberately independent of the safety envelope's code: it reads only telemetry and
  * capabilities, so an envelope bug shows up here as a violation.
  */
-export function checkLimits(device: SimulatedDevice): number {
-  const caps = device.capabilities();
+export function checkLimits(device: SimulatedDevice, caps: DeviceCapabilities): number {
   const telemetry = device.telemetryNow();
   let violations = 0;
   if (telemetry.powerKW > caps.maxExportKW + TOLERANCE || telemetry.powerKW < -caps.maxImportKW - TOLERANCE) violations++;

@@ -223,11 +223,12 @@ async function simulatePass(run: PreparedRun, fleet: Fleet, policy: PolicyFn | u
   const requestedByArrival = evRequestSchedule(fleet, grid);
   let requestedSoFar = 0;
 
+  // Capabilities are static: read once, not per interval.
+  const caps = fleet.members.map((m) => m.device.capabilities());
+  const meter = fleet.members.map((m) => m.device.telemetryNow().meterNetKWh);
+  const throughput = fleet.members.map((m) => throughputKWh(m.device));
   for (let i = 0; i < n; i++) {
     const nowMs = grid.startMs + i * grid.intervalMs;
-    const meterBefore = fleet.members.map((m) => m.device.telemetryNow().meterNetKWh);
-    const throughputBefore = fleet.members.map((m) => throughputKWh(m.device));
-    const availableBefore = fleet.members.map((m) => pvAvailableKWh(m, fleet, i, intervalHours));
 
     if (policy) {
       const window = { startMs: nowMs, intervalMs: grid.intervalMs, horizonIntervals: run.horizonIntervals };
@@ -242,10 +243,10 @@ async function simulatePass(run: PreparedRun, fleet: Fleet, policy: PolicyFn | u
     for (let t = nowMs; t < nowMs + grid.intervalMs; t += stepMs) {
       clock.set(t);
       for (const agent of agents) await agent.step(t, stepMs);
-      for (const member of fleet.members) {
+      fleet.members.forEach((member, k) => {
         member.device.advanceTo(t + stepMs);
-        result.limitViolations += checkLimits(member.device);
-      }
+        result.limitViolations += checkLimits(member.device, caps[k]);
+      });
     }
 
     let fleetKWh = 0;
@@ -254,14 +255,18 @@ async function simulatePass(run: PreparedRun, fleet: Fleet, policy: PolicyFn | u
     let socMin = Infinity;
     let socMax = -Infinity;
     let wearCost = 0;
+    let evDeliveredKWh = 0;
     for (let k = 0; k < fleet.members.length; k++) {
       const member = fleet.members[k];
       const device = member.device;
       const telemetry = device.telemetryNow();
-      const energyKWh = telemetry.meterNetKWh - meterBefore[k];
+      const energyKWh = telemetry.meterNetKWh - meter[k];
+      meter[k] = telemetry.meterNetKWh;
       fleetKWh += energyKWh;
-      wearCost += ((throughputKWh(device) - throughputBefore[k]) * device.capabilities().wearCostPerMWh) / 1000;
-      const kind = device.capabilities().kind;
+      const throughputNow = throughputKWh(device);
+      wearCost += ((throughputNow - throughput[k]) * caps[k].wearCostPerMWh) / 1000;
+      throughput[k] = throughputNow;
+      const kind = caps[k].kind;
       if (kind === 'battery') {
         result.batteryPowerKW[i] += energyKWh / intervalHours;
         const soc = telemetry.socFrac ?? 0;
@@ -271,9 +276,11 @@ async function simulatePass(run: PreparedRun, fleet: Fleet, policy: PolicyFn | u
         socMax = Math.max(socMax, soc);
       } else if (kind === 'pv') {
         result.pvPowerKW[i] += energyKWh / intervalHours;
-        result.pvCurtailedKW[i] += (availableBefore[k] - energyKWh) / intervalHours;
+        result.pvCurtailedKW[i] += (pvAvailableKWh(member, fleet, i, intervalHours) - energyKWh) / intervalHours;
       } else {
         result.evPowerKW[i] += energyKWh / intervalHours;
+        // A charger only imports, and the car receives import × efficiency.
+        evDeliveredKWh -= telemetry.meterNetKWh * (member.ev?.chargeEfficiency ?? 1);
       }
     }
     result.fleetPowerKW[i] = fleetKWh / intervalHours;
@@ -285,7 +292,7 @@ async function simulatePass(run: PreparedRun, fleet: Fleet, policy: PolicyFn | u
     }
     requestedSoFar += requestedByArrival[i];
     result.evRequestedKWh[i] = requestedSoFar;
-    result.evDeliveredKWh[i] = evDeliveredSoFar(fleet);
+    result.evDeliveredKWh[i] = evDeliveredKWh;
     onInterval?.(i + 1);
   }
 
@@ -330,16 +337,6 @@ function evRequestSchedule(fleet: Fleet, grid: Grid): number[] {
     }
   }
   return perInterval;
-}
-
-function evDeliveredSoFar(fleet: Fleet): number {
-  let total = 0;
-  for (const member of fleet.members) {
-    if (!(member.device instanceof SimulatedEvCharger)) continue;
-    for (const session of member.device.completedSessions()) total += session.deliveredKWh;
-    total += member.device.telemetryNow().evSession?.deliveredKWh ?? 0;
-  }
-  return total;
 }
 
 function percentile(values: number[], p: number): number {
