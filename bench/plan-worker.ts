@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { createLpBackend, type LpBackend } from '../solver/backend.js';
-import { createPlanner } from '../solver/planner.js';
+import { createPlanner, type PlannerResult } from '../solver/planner.js';
 import type { PlanCaseRequest, PlanWorkerMessage } from './plan-runner.js';
 
 const port = parentPort!;
@@ -28,7 +28,7 @@ port.on('message', (job: PlanCaseRequest) => {
     const planMs: number[] = [];
     const solveMs: number[] = [];
     let spentMs = 0;
-    let result;
+    let result: PlannerResult;
     do {
       const t0 = performance.now();
       result = planner.plan(job.request);
