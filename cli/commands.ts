@@ -16,8 +16,8 @@ interface CommonOptions {
   seed?: number;
   forecast?: string;
   solver?: LpBackendName;
-  /** `--data` / `--data-dir`: the recorded-data folder. */
-  dataDir?: string;
+  /** `--data`: the recorded-data folder. */
+  data?: string;
 }
 
 /** `vpp sim`: run a scenario and write its results. */
@@ -30,7 +30,7 @@ export async function simCommand(scenarioPath: string, options: CommonOptions & 
     seed: options.seed,
     forecast: options.forecast,
     solver: options.solver,
-    dataDir: options.dataDir,
+    dataDir: options.data,
     onProgress: bar
       ? (done, total) => {
           if (!started) bar.start(total, 0);
@@ -58,7 +58,7 @@ export async function planCommand(scenarioPath: string, options: CommonOptions &
   const scenario = loadScenario(scenarioPath);
   const atMs = parseZonedIsoMs(options.at);
   if (atMs === undefined) throw new ScenarioError(`--at '${options.at}': expected an ISO-8601 time with a zone offset, e.g. 2022-09-10T08:00:00+10:00`);
-  const run = prepareRun(scenario, { scenarioDir: scenarioDirOf(resolve(scenarioPath)), seed: options.seed, dataDir: options.dataDir });
+  const run = prepareRun(scenario, { scenarioDir: scenarioDirOf(resolve(scenarioPath)), seed: options.seed, dataDir: options.data });
   const { grid } = run;
   const nowIndex = (atMs - grid.startMs) / grid.intervalMs;
   if (!Number.isInteger(nowIndex) || nowIndex < 0 || nowIndex >= grid.count) {
@@ -99,8 +99,8 @@ export async function planCommand(scenarioPath: string, options: CommonOptions &
 }
 
 /** `vpp data`: what each loader reads from the data folder, keeps and drops. */
-export async function dataCommand(options: { dataDir?: string }): Promise<void> {
-  const dataDir = signals.resolveDataDir(options.dataDir);
+export async function dataCommand(options: { data?: string }): Promise<void> {
+  const dataDir = signals.resolveDataDir(options.data);
   process.stdout.write(`data folder: ${dataDir}\n`);
   const checks: [string, () => { report: signals.LoadReport }][] = [
     ['AEMO NSW 5-min price and demand', () => signals.loadAemoPriceDemand(dataDir)],

@@ -12,8 +12,7 @@ const program = new Command('vpp')
   .description('Virtual power plant coordinator: DER actors, LP dispatch, simulation on recorded grid data')
   .showHelpAfterError();
 
-// Both spellings: the data loaders' errors name --data-dir.
-const dataOption = () => new Option('--data, --data-dir <dir>', 'folder of recorded grid data (default: $VPP_DATA, else ../shared/data)');
+const dataOption = () => new Option('--data <dir>', 'folder of recorded grid data (default: $VPP_DATA, else ../shared/data)');
 const solverOption = () => new Option('--solver <backend>', 'LP backend').choices(['glpk', 'highs']);
 const forecastOption = () => new Option('--forecast <name>', 'price/PV forecast the planner sees').choices(['seasonal-blend', 'persistence', 'oracle']);
 

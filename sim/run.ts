@@ -166,7 +166,7 @@ function rollingHorizonPolicy(run: PreparedRun, fleet: Fleet, planner: Planner, 
     const plan = planner.plan({
       nowMs, startMs: nowMs, intervalMs: grid.intervalMs, horizonIntervals, offers: offered, pricePerMWh: forecast, blocks,
       terminalEnergy: scenario.planning.terminalEnergy, evUnmetPenaltyPerKWh: scenario.planning.evUnmetPenaltyPerKWh,
-    });
+    }, { setpointPeriods: 1 });
     stats.solveMs.push(plan.solver.solveMs);
     stats.lpSolves += plan.solver.lpSolves;
     stats.strategy = plan.solver.strategy;

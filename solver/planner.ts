@@ -37,9 +37,19 @@ export interface PlannerResult extends DispatchPlan {
   shortfallKW: number[];
 }
 
+/** How much of a plan the caller needs. */
+export interface PlanOutputOptions {
+  /**
+   * Leading periods to split into per-DER setpoints (default: all). A rolling-horizon caller that
+   * executes only the first period before re-planning asks for 1 and skips the rest of the split;
+   * `setpointsKW` arrays then have this length and `objectiveValue` is the LP optimum.
+   */
+  setpointPeriods?: number;
+}
+
 /** Makes dispatch plans; synchronous (the LP solve blocks the thread). */
 export interface Planner {
-  plan(req: PlanRequest): PlannerResult;
+  plan(req: PlanRequest, output?: PlanOutputOptions): PlannerResult;
 }
 
 /** Raised when the LP is not solved to optimality. */
@@ -67,14 +77,27 @@ export type PlanStrategyOptions = Omit<PlannerOptions, 'backend'>;
 
 interface PreparedLp {
   model: DispatchLp;
-  /** Per-DER setpoints (kW per period) and shortfall from an LP solution. */
-  finish(values: Float64Array): { setpointsKW: Record<string, number[]>; shortfallKW: number[] };
+  /** Per-DER setpoints for the first `periods` periods and the split's shortfall, plus the fleet total per period. */
+  finish(values: Float64Array, periods: number): { setpointsKW: Record<string, number[]>; shortfallKW: number[]; fleetPowerKW: number[] };
+}
+
+function fleetTotal(powers: Record<string, number[]>, periods: number): number[] {
+  const total = new Array<number>(periods).fill(0);
+  for (const series of Object.values(powers)) for (let k = 0; k < periods; k++) total[k] += series[k];
+  return total;
 }
 
 function prepare(req: PlanRequest, opts: PlanStrategyOptions): PreparedLp {
   if (opts.strategy === 'full') {
     const model = buildDispatchLp(req, 'dispatch-full');
-    return { model, finish: (values) => ({ setpointsKW: readPowers(req, model, values), shortfallKW: model.periods.map(() => 0) }) };
+    return {
+      model,
+      finish(values, periods) {
+        const powers = readPowers(req, model, values);
+        const setpointsKW = Object.fromEntries(Object.entries(powers).map(([id, p]) => [id, p.slice(0, periods)]));
+        return { setpointsKW, shortfallKW: new Array<number>(periods).fill(0), fleetPowerKW: fleetTotal(powers, model.periods.length) };
+      },
+    };
   }
   if (opts.strategy !== 'aggregate') throw new PlannerOptionsError(`strategy: expected 'full' or 'aggregate', got '${String(opts.strategy)}'`);
   const socBucketFrac = opts.socBucketFrac ?? DEFAULT_SOC_BUCKET_FRAC;
@@ -85,12 +108,14 @@ function prepare(req: PlanRequest, opts: PlanStrategyOptions): PreparedLp {
   const model = buildDispatchLp(request, 'dispatch-aggregate');
   return {
     model,
-    finish(values) {
-      const split = disaggregate(model.periods, groups, readPowers(request, model, values));
+    finish(values, periods) {
+      const groupPowerKW = readPowers(request, model, values);
+      const split = disaggregate(model.periods.slice(0, periods), groups, groupPowerKW);
       // Report members in the request's order.
       const setpointsKW: Record<string, number[]> = {};
       for (const o of req.offers) setpointsKW[o.derId] = split.setpointsKW[o.derId];
-      return { setpointsKW, shortfallKW: split.shortfallKW };
+      const fleetPowerKW = periods === model.periods.length ? fleetTotal(setpointsKW, periods) : fleetTotal(groupPowerKW, model.periods.length);
+      return { setpointsKW, shortfallKW: split.shortfallKW, fleetPowerKW };
     },
   };
 }
@@ -102,25 +127,28 @@ function planPeriods(req: PlanRequest, periods: ResolvedPeriod[]): DispatchPlan[
 /** Creates a planner solving with `opts.backend` using `opts.strategy`. */
 export function createPlanner(opts: PlannerOptions): Planner {
   return {
-    plan(req) {
+    plan(req, output = {}) {
       const prepared = prepare(req, opts);
+      const allPeriods = prepared.model.periods.length;
+      const splitPeriods = Math.min(allPeriods, output.setpointPeriods ?? allPeriods);
+      if (!(Number.isInteger(splitPeriods) && splitPeriods >= 1)) {
+        throw new PlannerOptionsError(`setpointPeriods: expected a whole number >= 1, got ${output.setpointPeriods}`);
+      }
       const t0 = performance.now();
       const sol = opts.backend.solve(prepared.model.lp);
       const solveMs = performance.now() - t0;
       if (sol.status !== 'optimal') {
         throw new PlanSolveError(`${opts.backend.name} returned ${sol.status} for ${prepared.model.lp.name}${sol.message ? `: ${sol.message}` : ''}`);
       }
-      const { setpointsKW, shortfallKW } = prepared.finish(sol.values);
+      const { setpointsKW, shortfallKW, fleetPowerKW } = prepared.finish(sol.values, splitPeriods);
       const periods = prepared.model.periods;
-      const fleetPowerKW = new Array<number>(periods.length).fill(0);
-      for (const powers of Object.values(setpointsKW)) for (let k = 0; k < periods.length; k++) fleetPowerKW[k] += powers[k];
       return {
         createdAtMs: req.nowMs,
         periods: planPeriods(req, periods),
         pricePerMWh: prepared.model.pricePerMWh,
         setpointsKW,
         fleetPowerKW,
-        objectiveValue: planValue(req, periods, setpointsKW),
+        objectiveValue: splitPeriods === allPeriods ? planValue(req, periods, setpointsKW) : sol.objective,
         solver: { backend: opts.backend.name, strategy: opts.strategy, lpSolves: 1, solveMs },
         lpObjectiveValue: sol.objective,
         shortfallKW,

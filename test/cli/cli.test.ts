@@ -88,7 +88,7 @@ describe('vpp CLI', { concurrency: true }, () => {
 
   it('a missing data folder exits non-zero naming the folder', async () => {
     const missing = join(dir, 'no-such-data');
-    for (const args of [['sim', shortScenario, '--out', join(dir, 'never'), '--data', missing], ['data', '--data-dir', missing]]) {
+    for (const args of [['sim', shortScenario, '--out', join(dir, 'never'), '--data', missing], ['data', '--data', missing]]) {
       const result = await vpp(...args);
       assert.notEqual(result.code, 0);
       assert.ok(result.stderr.includes(missing), `stderr does not name ${missing}: ${result.stderr}`);
