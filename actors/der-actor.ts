@@ -14,10 +14,18 @@ export interface PlanSlice {
   validUntilMs: number;
 }
 
+/** A moment to act: `nowMs` UTC epoch ms, `holdMs` how long the setpoint will be held, and maybe a fresh reading. */
+export interface Tick {
+  nowMs: number;
+  holdMs: number;
+  telemetry?: DeviceTelemetry;
+}
+
 /** Events a DER actor understands. */
 export type DerEvent =
   | { type: 'TELEMETRY'; telemetry: DeviceTelemetry }
-  | ({ type: 'PLAN_COMMITTED' } & PlanSlice)
+  /** A plan for this DER; with `tick`, also act on it at once (one event instead of a commit and a TICK). */
+  | ({ type: 'PLAN_COMMITTED'; tick?: Tick } & PlanSlice)
   /**
    * Time to act: `nowMs` is UTC epoch ms, `holdMs` how long the resulting setpoint will be held.
    * A TICK may carry a fresh reading taken while the device's online status is unchanged; a change
@@ -71,8 +79,19 @@ function safeSetpointKW(context: DerContext, holdMs: number): number {
   return t ? clampSetpoint(safeDefaultKW(context.caps, t), context.caps, t, holdMs).powerKW : 0;
 }
 
+/** The tick an event carries: a TICK itself, or a plan committed with `tick`. */
+function tickOf(event: DerEvent): Tick | undefined {
+  if (event.type === 'TICK') return event;
+  return event.type === 'PLAN_COMMITTED' ? event.tick : undefined;
+}
+
 function tickHoldMs(context: DerContext, event: DerEvent): number {
-  return event.type === 'TICK' ? event.holdMs : context.holdMs;
+  return tickOf(event)?.holdMs ?? context.holdMs;
+}
+
+/** The plan a guard judges: the one arriving with the event, else the one held. */
+function planOf(context: DerContext, event: DerEvent): PlanSlice | undefined {
+  return event.type === 'PLAN_COMMITTED' ? event : context.plan;
 }
 
 /**
@@ -100,10 +119,17 @@ export const derMachine = setup({
     lastTelemetryOnline: ({ context }) => context.telemetry?.online === true,
     planOver: ({ context, event }) => event.type === 'TICK' && (!context.plan || event.nowMs >= planEndMs(context.plan)),
     planStarted: ({ context, event }) => event.type === 'TICK' && !!context.plan && event.nowMs >= context.plan.startMs,
+    hasTick: ({ event }) => tickOf(event) !== undefined,
+    /** A plan arriving with a tick that falls inside it: dispatch at once. */
+    dispatchNow: ({ context, event }) => {
+      const tick = tickOf(event);
+      const plan = planOf(context, event);
+      return event.type === 'PLAN_COMMITTED' && !!tick && !!plan && tick.nowMs >= plan.startMs && tick.nowMs < planEndMs(plan);
+    },
   },
   actions: {
     storeTelemetry: assign({
-      telemetry: ({ context, event }) => (event.type === 'TELEMETRY' || event.type === 'TICK' ? (event.telemetry ?? context.telemetry) : context.telemetry),
+      telemetry: ({ context, event }) => (event.type === 'TELEMETRY' ? event.telemetry : (tickOf(event)?.telemetry ?? context.telemetry)),
     }),
     storePlan: assign({
       plan: ({ context, event }) =>
@@ -123,14 +149,15 @@ export const derMachine = setup({
       return { setpointKW: safeSetpointKW(context, holdMs), clamped: false, holdMs };
     }),
     applyPlanSetpoint: assign(({ context, event }) => {
-      if (event.type !== 'TICK' || !context.plan || !context.telemetry) return {};
+      const tick = tickOf(event);
+      if (!tick || !context.plan || !context.telemetry) return {};
       const { plan } = context;
-      const index = Math.floor((event.nowMs - plan.startMs) / plan.intervalMs);
-      const result = clampSetpoint(plan.setpointsKW[index], context.caps, context.telemetry, event.holdMs);
+      const index = Math.floor((tick.nowMs - plan.startMs) / plan.intervalMs);
+      const result = clampSetpoint(plan.setpointsKW[index], context.caps, context.telemetry, tick.holdMs);
       const clampCounts = result.reason
         ? { ...context.clampCounts, [result.reason]: context.clampCounts[result.reason] + 1 }
         : context.clampCounts;
-      return { setpointKW: result.powerKW, clamped: result.clamped, clampCounts, holdMs: event.holdMs };
+      return { setpointKW: result.powerKW, clamped: result.clamped, clampCounts, holdMs: tick.holdMs };
     }),
   },
 }).createMachine({
@@ -168,7 +195,11 @@ export const derMachine = setup({
           { guard: 'telemetryOffline', target: 'fault', actions: ['storeTelemetry', 'markOffline', 'applySafeDefault'] },
           { actions: 'storeTelemetry' },
         ],
-        PLAN_COMMITTED: { target: 'planned', actions: 'storePlan' },
+        PLAN_COMMITTED: [
+          { guard: 'dispatchNow', target: 'planned.dispatching', actions: ['storeTelemetry', 'storePlan', 'applyPlanSetpoint'] },
+          { guard: 'hasTick', target: 'planned', actions: ['storeTelemetry', 'storePlan', 'applySafeDefault'] },
+          { target: 'planned', actions: 'storePlan' },
+        ],
         TICK: { actions: ['storeTelemetry', 'applySafeDefault'] },
       },
     },
@@ -187,7 +218,11 @@ export const derMachine = setup({
           { actions: 'storeTelemetry' },
         ],
         // A fresh plan re-enters `planned`, which restarts the plan timeout.
-        PLAN_COMMITTED: { target: 'planned', reenter: true, actions: 'storePlan' },
+        PLAN_COMMITTED: [
+          { guard: 'dispatchNow', target: 'planned.dispatching', reenter: true, actions: ['storeTelemetry', 'storePlan', 'applyPlanSetpoint'] },
+          { guard: 'hasTick', target: 'planned', reenter: true, actions: ['storeTelemetry', 'storePlan', 'applySafeDefault'] },
+          { target: 'planned', reenter: true, actions: 'storePlan' },
+        ],
         TICK: [
           { guard: 'planOver', target: 'available', actions: ['storeTelemetry', 'clearPlan', 'applySafeDefault'] },
           { guard: 'planStarted', target: '.dispatching', actions: ['storeTelemetry', 'applyPlanSetpoint'] },

@@ -91,8 +91,24 @@ export class DerAgent {
     return this.state === 'offline' || this.state === 'fault' ? withoutFlexibility(offer) : offer;
   }
 
+  /**
+   * Hand the actor a committed plan and act on it at `nowMs` for `holdMs` in one event: the same
+   * outcome as `commit` then `step`, at half the actor cost (the simulator's per-interval path).
+   */
+  async follow(slice: PlanSlice, nowMs: number, holdMs: number): Promise<StepResult> {
+    this.checkSlice(slice);
+    const { telemetry, sent } = await this.read();
+    this.actor.send({ type: 'PLAN_COMMITTED', ...slice, tick: sent ? { nowMs, holdMs } : { nowMs, holdMs, telemetry } });
+    return this.write();
+  }
+
   /** Hand the actor this DER's slice of a committed plan (restarts the plan timeout). */
   commit(slice: PlanSlice): void {
+    this.checkSlice(slice);
+    this.actor.send({ type: 'PLAN_COMMITTED', ...slice });
+  }
+
+  private checkSlice(slice: PlanSlice): void {
     const where = `DerAgent ${this.id}: plan slice`;
     if (!Number.isFinite(slice.startMs)) throw new ActorInputError(`${where} startMs = ${slice.startMs}, expected finite epoch ms`);
     if (!(slice.intervalMs > 0) || !Number.isFinite(slice.intervalMs)) {
@@ -100,7 +116,6 @@ export class DerAgent {
     }
     if (Number.isNaN(slice.validUntilMs)) throw new ActorInputError(`${where} validUntilMs is NaN, expected epoch ms`);
     if (!Array.isArray(slice.setpointsKW)) throw new ActorInputError(`${where} setpointsKW is not an array`);
-    this.actor.send({ type: 'PLAN_COMMITTED', ...slice });
   }
 
   /**
@@ -110,6 +125,11 @@ export class DerAgent {
   async step(nowMs: number, holdMs: number): Promise<StepResult> {
     const { telemetry, sent } = await this.read();
     this.actor.send(sent ? { type: 'TICK', nowMs, holdMs } : { type: 'TICK', nowMs, holdMs, telemetry });
+    return this.write();
+  }
+
+  /** Write the setpoint the actor allows to the device (nothing while offline or faulted). */
+  private async write(): Promise<StepResult> {
     const { setpointKW, clamped } = this.actor.getSnapshot().context;
     if (this.state !== 'offline' && this.state !== 'fault') await this.adapter.applySetpoint(setpointKW);
     return { setpointKW, clamped };

@@ -234,15 +234,17 @@ async function simulatePass(run: PreparedRun, fleet: Fleet, policy: PolicyFn | u
       const window = { startMs: nowMs, intervalMs: grid.intervalMs, horizonIntervals: run.horizonIntervals };
       const decision = await policy(i, nowMs, (pvKW) => Promise.all(agents.map((agent, k) => agent.offer({ ...window, pvAvailableKW: pvKW(fleet.members[k]) }))));
       if (decision.forecastPricePerMWh !== undefined) result.forecastPricePerMWh[i] = decision.forecastPricePerMWh;
+      clock.set(nowMs);
       for (const agent of agents) {
-        const setpointKW = decision.setpointKW(agent.id);
-        agent.commit({ setpointsKW: new Array(decision.holdIntervals).fill(setpointKW), startMs: nowMs, intervalMs: grid.intervalMs, validUntilMs: nowMs + planTimeoutMs });
+        const slice = { setpointsKW: new Array(decision.holdIntervals).fill(decision.setpointKW(agent.id)), startMs: nowMs, intervalMs: grid.intervalMs, validUntilMs: nowMs + planTimeoutMs };
+        await agent.follow(slice, nowMs, stepMs);
       }
     }
 
     for (let t = nowMs; t < nowMs + grid.intervalMs; t += stepMs) {
       clock.set(t);
-      for (const agent of agents) await agent.step(t, stepMs);
+      // With a policy the plan's arrival already acted on the interval's first step.
+      if (!policy || t > nowMs) for (const agent of agents) await agent.step(t, stepMs);
       fleet.members.forEach((member, k) => {
         member.device.advanceTo(t + stepMs);
         result.limitViolations += checkLimits(member.device, caps[k]);
