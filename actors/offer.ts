@@ -76,10 +76,13 @@ export function deriveOffer(
     case 'ev-charger': {
       const s = telemetry.evSession;
       if (!s) break;
-      const intervalsLeft = Math.max(0, Math.min(n, Math.floor((s.departureMs - startMs) / intervalMs)));
+      // The car may leave inside an interval: that interval still counts, for the part it is present.
+      const presentIntervals = Math.max(0, (s.departureMs - startMs) / intervalMs);
+      const intervalsLeft = Math.min(n, Math.ceil(presentIntervals));
+      const lastIntervalFrac = intervalsLeft === Math.ceil(presentIntervals) && intervalsLeft > 0 ? presentIntervals - (intervalsLeft - 1) : 1;
       const wantedKWh = Math.max(0, s.requestedKWh - s.deliveredKWh);
       if (wantedKWh > 0) minPowerKW.fill(-Math.min(caps.maxImportKW, s.maxChargeKW), 0, intervalsLeft);
-      offer.evDemand = { wantedKWh, intervalsLeft, chargeEfficiency: s.chargeEfficiency };
+      offer.evDemand = { wantedKWh, intervalsLeft, lastIntervalFrac, chargeEfficiency: s.chargeEfficiency };
       break;
     }
     case 'pv': {

@@ -33,8 +33,10 @@ export interface FlexibilityOffer {
   evDemand?: {
     /** Energy still to deliver to the car, kWh (car side). */
     wantedKWh: number;
-    /** Number of whole intervals left before departure (the energy must arrive within them). */
+    /** Number of intervals the car is still present in, counting a last, partial one (the energy must arrive within them). */
     intervalsLeft: number;
+    /** Fraction of the last of those intervals before the car leaves, in (0, 1]; 1 (or absent) when it leaves on an interval edge. */
+    lastIntervalFrac?: number;
     chargeEfficiency: number;
   };
   /** Cost of wear per MWh of throughput, currency per MWh. */

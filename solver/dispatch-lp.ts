@@ -120,6 +120,8 @@ export function resolvePeriods(req: PlanRequest): ResolvedPeriod[] {
         if (!Number.isFinite(o.evDemand.wantedKWh) || !Number.isInteger(o.evDemand.intervalsLeft) || o.evDemand.intervalsLeft < 0) {
           fail(`${what}.evDemand: expected finite wantedKWh and integer intervalsLeft >= 0`);
         }
+        const frac = o.evDemand.lastIntervalFrac ?? 1;
+        if (!(frac > 0 && frac <= 1)) fail(`${what}.evDemand.lastIntervalFrac: expected a fraction in (0, 1], got ${frac}`);
       }
     } else if (o.kind !== 'pv') {
       fail(`${what}.kind: expected battery, ev-charger or pv, got ${String(o.kind)}`);
@@ -156,9 +158,12 @@ export function evRequirement(req: PlanRequest, offer: FlexibilityOffer, periods
   const ev = offer.evDemand;
   if (offer.kind !== 'ev-charger' || ev === undefined || ev.wantedKWh <= 0) return undefined;
   const hoursPerInterval = req.intervalMs / MS_PER_HOUR;
+  const lastInterval = ev.intervalsLeft - 1;
   const kWhPerKW = periods.map((p) => {
     const before = Math.max(0, Math.min(p.intervals, ev.intervalsLeft - p.firstInterval));
-    return ev.chargeEfficiency * hoursPerInterval * before;
+    // The car leaves part-way through its last interval: power held there charges it only that long.
+    const cut = lastInterval >= p.firstInterval && lastInterval < p.firstInterval + p.intervals ? 1 - (ev.lastIntervalFrac ?? 1) : 0;
+    return ev.chargeEfficiency * hoursPerInterval * (before - cut);
   });
   // Energy the car can still take after the horizon, at the last interval's charging limit.
   const afterKWh = Math.max(0, ev.intervalsLeft - req.horizonIntervals) * ev.chargeEfficiency * hoursPerInterval

@@ -133,12 +133,17 @@ test('offer: battery bounds, storage state and wear cost', () => {
   assert.equal(o.marginalCostPerMWh, 30);
 });
 
-test('offer: EV charges only in whole intervals before departure', () => {
-  // Departure 2 h after start → 8 quarter-hours; a partial 9th interval is not offered.
+test('offer: EV charges in the intervals before departure, the last one counted for the part the car is present', () => {
+  // Departure 2 h 1 min after start → 8 quarter-hours and 1/15 of a 9th.
   const o = deriveOffer(charger, tel({ evSession: car({ departureMs: T0 + 2 * HOUR_MS + 60_000 }) }), meta, window);
-  assert.deepEqual(o.minPowerKW, [...new Array(8).fill(-7), ...new Array(4).fill(0)]);
+  assert.deepEqual(o.minPowerKW, [...new Array(9).fill(-7), ...new Array(3).fill(0)]);
   assert.deepEqual(o.maxPowerKW, new Array(12).fill(0));
-  assert.deepEqual(o.evDemand, { wantedKWh: 15, intervalsLeft: 8, chargeEfficiency: 0.9 });
+  assert.equal(o.evDemand?.intervalsLeft, 9);
+  assert.ok(Math.abs((o.evDemand?.lastIntervalFrac ?? 0) - 1 / 15) < 1e-12);
+  assert.deepEqual({ ...o.evDemand, lastIntervalFrac: undefined }, { wantedKWh: 15, intervalsLeft: 9, lastIntervalFrac: undefined, chargeEfficiency: 0.9 });
+  // Leaving on an interval edge: whole intervals only.
+  const onEdge = deriveOffer(charger, tel({ evSession: car({ departureMs: T0 + 2 * HOUR_MS }) }), meta, window);
+  assert.deepEqual(onEdge.evDemand, { wantedKWh: 15, intervalsLeft: 8, lastIntervalFrac: 1, chargeEfficiency: 0.9 });
   const none = deriveOffer(charger, tel({}), meta, window);
   assert.equal(none.evDemand, undefined);
   assert.ok(none.minPowerKW.every((v) => v === 0));
