@@ -94,6 +94,26 @@ function planOf(context: DerContext, event: DerEvent): PlanSlice | undefined {
   return event.type === 'PLAN_COMMITTED' ? event : context.plan;
 }
 
+/** The plan a PLAN_COMMITTED event carries, copied (the sender may reuse its arrays). */
+function copyPlan(event: DerEvent): PlanSlice | undefined {
+  return event.type === 'PLAN_COMMITTED'
+    ? { setpointsKW: [...event.setpointsKW], startMs: event.startMs, intervalMs: event.intervalMs, validUntilMs: event.validUntilMs }
+    : undefined;
+}
+
+/** The held plan's setpoint for the event's tick, through the safety envelope, with the clamp counted. */
+function planSetpoint(context: DerContext, event: DerEvent): Partial<DerContext> {
+  const tick = tickOf(event);
+  if (!tick || !context.plan || !context.telemetry) return {};
+  const { plan } = context;
+  const index = Math.floor((tick.nowMs - plan.startMs) / plan.intervalMs);
+  const result = clampSetpoint(plan.setpointsKW[index], context.caps, context.telemetry, tick.holdMs);
+  const clampCounts = result.reason
+    ? { ...context.clampCounts, [result.reason]: context.clampCounts[result.reason] + 1 }
+    : context.clampCounts;
+  return { setpointKW: result.powerKW, clamped: result.clamped, clampCounts, holdMs: tick.holdMs };
+}
+
 /**
  * A DER as an XState v5 machine: offline → available (telemetry online) → committed (plan
  * received) → dispatching (a TICK inside the plan: the interval's setpoint through the safety
@@ -131,12 +151,7 @@ export const derMachine = setup({
     storeTelemetry: assign({
       telemetry: ({ context, event }) => (event.type === 'TELEMETRY' ? event.telemetry : (tickOf(event)?.telemetry ?? context.telemetry)),
     }),
-    storePlan: assign({
-      plan: ({ context, event }) =>
-        event.type === 'PLAN_COMMITTED'
-          ? { setpointsKW: [...event.setpointsKW], startMs: event.startMs, intervalMs: event.intervalMs, validUntilMs: event.validUntilMs }
-          : context.plan,
-    }),
+    storePlan: assign({ plan: ({ context, event }) => copyPlan(event) ?? context.plan }),
     clearPlan: assign({ plan: undefined }),
     markOffline: assign({ faultCause: 'offline' as const, faultReason: 'telemetry offline' }),
     markAlarm: assign({
@@ -148,16 +163,11 @@ export const derMachine = setup({
       const holdMs = tickHoldMs(context, event);
       return { setpointKW: safeSetpointKW(context, holdMs), clamped: false, holdMs };
     }),
-    applyPlanSetpoint: assign(({ context, event }) => {
-      const tick = tickOf(event);
-      if (!tick || !context.plan || !context.telemetry) return {};
-      const { plan } = context;
-      const index = Math.floor((tick.nowMs - plan.startMs) / plan.intervalMs);
-      const result = clampSetpoint(plan.setpointsKW[index], context.caps, context.telemetry, tick.holdMs);
-      const clampCounts = result.reason
-        ? { ...context.clampCounts, [result.reason]: context.clampCounts[result.reason] + 1 }
-        : context.clampCounts;
-      return { setpointKW: result.powerKW, clamped: result.clamped, clampCounts, holdMs: tick.holdMs };
+    applyPlanSetpoint: assign(({ context, event }) => planSetpoint(context, event)),
+    /** A plan arriving with its first tick: store reading and plan, and dispatch, in one context update. */
+    acceptAndDispatch: assign(({ context, event }) => {
+      const next = { ...context, telemetry: tickOf(event)?.telemetry ?? context.telemetry, plan: copyPlan(event) ?? context.plan };
+      return { telemetry: next.telemetry, plan: next.plan, ...planSetpoint(next, event) };
     }),
   },
 }).createMachine({
@@ -196,7 +206,7 @@ export const derMachine = setup({
           { actions: 'storeTelemetry' },
         ],
         PLAN_COMMITTED: [
-          { guard: 'dispatchNow', target: 'planned.dispatching', actions: ['storeTelemetry', 'storePlan', 'applyPlanSetpoint'] },
+          { guard: 'dispatchNow', target: 'planned.dispatching', actions: 'acceptAndDispatch' },
           { guard: 'hasTick', target: 'planned', actions: ['storeTelemetry', 'storePlan', 'applySafeDefault'] },
           { target: 'planned', actions: 'storePlan' },
         ],
@@ -219,7 +229,7 @@ export const derMachine = setup({
         ],
         // A fresh plan re-enters `planned`, which restarts the plan timeout.
         PLAN_COMMITTED: [
-          { guard: 'dispatchNow', target: 'planned.dispatching', reenter: true, actions: ['storeTelemetry', 'storePlan', 'applyPlanSetpoint'] },
+          { guard: 'dispatchNow', target: 'planned.dispatching', reenter: true, actions: 'acceptAndDispatch' },
           { guard: 'hasTick', target: 'planned', reenter: true, actions: ['storeTelemetry', 'storePlan', 'applySafeDefault'] },
           { target: 'planned', reenter: true, actions: 'storePlan' },
         ],

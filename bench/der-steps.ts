@@ -50,8 +50,8 @@ function finish(fleet: Fleet, stepsPlanned: number, stepsRun: number, elapsedMs:
 
 /**
  * Steps `fleet` through `steps` intervals of `grid` the way the simulator does: each interval a
- * one-interval plan slice is committed to each `DerAgent`, the agent steps (telemetry → actor →
- * envelope → device) on a `SimulatedClock`, then every device advances. Stops early once
+ * one-interval plan slice reaches each `DerAgent`, which follows it at once (telemetry → actor →
+ * envelope → device, one actor event) on a `SimulatedClock`, then every device advances. Stops early once
  * `budgetMs` (ms of wall time) is spent.
  */
 export async function actorDerSteps(fleet: Fleet, grid: Grid, steps: number, budgetMs: number): Promise<DerStepsResult> {
@@ -71,8 +71,7 @@ export async function actorDerSteps(fleet: Fleet, grid: Grid, steps: number, bud
     clock.set(nowMs);
     for (let k = 0; k < agents.length; k++) {
       const slice = { setpointsKW: [benchSetpointKW(caps[k], k, done)], startMs: nowMs, intervalMs: grid.intervalMs, validUntilMs: nowMs + planTimeoutMs };
-      agents[k].commit(slice);
-      await agents[k].step(nowMs, grid.intervalMs);
+      await agents[k].follow(slice, nowMs, grid.intervalMs);
     }
     for (const m of fleet.members) m.device.advanceTo(nowMs + grid.intervalMs);
     done++;
