@@ -1,6 +1,6 @@
 import { assign, setup } from 'xstate';
 import type { DeviceCapabilities, DeviceTelemetry } from './device-adapter.js';
-import { CLAMP_REASONS, clampSetpoint, safeDefaultKW, type ClampReason } from './safety-envelope.js';
+import { CLAMP_REASONS, clampSetpoint, safeSetpointKW, type ClampReason } from './safety-envelope.js';
 
 /** The part of a dispatch plan one DER follows: one setpoint per fixed-length interval. */
 export interface PlanSlice {
@@ -74,9 +74,8 @@ function planEndMs(plan: PlanSlice): number {
 }
 
 /** The safe default passed through the envelope (so an EV never overshoots its energy); 0 without telemetry. */
-function safeSetpointKW(context: DerContext, holdMs: number): number {
-  const t = context.telemetry;
-  return t ? clampSetpoint(safeDefaultKW(context.caps, t), context.caps, t, holdMs).powerKW : 0;
+function safeSetpointOf(context: DerContext, holdMs: number): number {
+  return context.telemetry ? safeSetpointKW(context.caps, context.telemetry, holdMs) : 0;
 }
 
 /** The tick an event carries: a TICK itself, or a plan committed with `tick`. */
@@ -161,7 +160,7 @@ export const derMachine = setup({
     clearFault: assign({ faultCause: undefined, faultReason: undefined }),
     applySafeDefault: assign(({ context, event }) => {
       const holdMs = tickHoldMs(context, event);
-      return { setpointKW: safeSetpointKW(context, holdMs), clamped: false, holdMs };
+      return { setpointKW: safeSetpointOf(context, holdMs), clamped: false, holdMs };
     }),
     applyPlanSetpoint: assign(({ context, event }) => planSetpoint(context, event)),
     /** A plan arriving with its first tick: store reading and plan, and dispatch, in one context update. */

@@ -109,3 +109,8 @@ function requireField(caps: DeviceCapabilities, telemetry: DeviceTelemetry, fiel
   }
   return value;
 }
+
+/** The safe default through the envelope (an EV never overshoots its energy), kW: what a DER holds without a plan. */
+export function safeSetpointKW(caps: DeviceCapabilities, telemetry: DeviceTelemetry, holdMs: number): number {
+  return clampSetpoint(safeDefaultKW(caps, telemetry), caps, telemetry, holdMs).powerKW;
+}
