@@ -5,7 +5,7 @@
 
 /** Base class of every error thrown from `actors/`; `code` is stable across releases. */
 export class ActorsError extends Error {
-  /** Stable machine-readable code, e.g. `DEVICE_CONFIG`. */
+  /** Stable machine-readable code, e.g. `VPP_ERR_DEVICE_CONFIG`. */
   readonly code: string;
 
   constructor(code: string, message: string) {
@@ -18,34 +18,34 @@ export class ActorsError extends Error {
 /** A simulated device was configured with a missing or out-of-range field. */
 export class DeviceConfigError extends ActorsError {
   constructor(message: string) {
-    super('DEVICE_CONFIG', message);
+    super('VPP_ERR_DEVICE_CONFIG', message);
   }
 }
 
 /** A device was asked for a setpoint outside its rating or not finite (callers must clamp first). */
 export class SetpointRejectedError extends ActorsError {
   constructor(message: string) {
-    super('SETPOINT_REJECTED', message);
+    super('VPP_ERR_SETPOINT_REJECTED', message);
   }
 }
 
 /** A simulated device was asked to move backwards in time. */
 export class TimeReversalError extends ActorsError {
   constructor(message: string) {
-    super('TIME_REVERSED', message);
+    super('VPP_ERR_TIME_REVERSED', message);
   }
 }
 
 /** A step profile returned a value or next-change time that cannot be integrated. */
 export class ProfileError extends ActorsError {
   constructor(message: string) {
-    super('PROFILE_INVALID', message);
+    super('VPP_ERR_PROFILE', message);
   }
 }
 
 /** The safety envelope or the offer builder got telemetry or a window that lacks a needed field. */
 export class ActorInputError extends ActorsError {
   constructor(message: string) {
-    super('ACTOR_INPUT', message);
+    super('VPP_ERR_ACTOR_INPUT', message);
   }
 }

@@ -16,7 +16,7 @@ export const BENCH_SCENARIO_PATH = fileURLToPath(new URL('../../examples/aemo-ns
 /** Raised when a fleet size cannot be built from the bench scenario. */
 export class BenchFleetError extends Error {
   /** Stable machine-readable code. */
-  readonly code = 'BENCH_FLEET_INVALID';
+  readonly code = 'VPP_ERR_BENCH_FLEET';
   constructor(message: string) {
     super(message);
     this.name = 'BenchFleetError';

@@ -42,7 +42,7 @@ export type PlanOutcome = { status: 'ok'; timing: PlanTiming } | { status: 'time
 /** Raised when the plan worker dies outside a timed job (start-up or warm-up). */
 export class PlanWorkerError extends Error {
   /** Stable machine-readable code. */
-  readonly code = 'BENCH_PLAN_WORKER_FAILED';
+  readonly code = 'VPP_ERR_BENCH_PLAN_WORKER';
   constructor(message: string) {
     super(message);
     this.name = 'PlanWorkerError';

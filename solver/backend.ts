@@ -28,7 +28,7 @@ export interface LpBackend {
 /** Raised for an unknown backend name. */
 export class LpBackendError extends Error {
   /** Stable machine-readable code. */
-  readonly code = 'LP_BACKEND_UNKNOWN';
+  readonly code = 'VPP_ERR_LP_BACKEND';
   constructor(message: string) {
     super(message);
     this.name = 'LpBackendError';

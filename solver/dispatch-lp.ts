@@ -36,7 +36,7 @@ export interface PlanRequest {
 /** Raised for a malformed `PlanRequest`; the message names the field or offer. */
 export class DispatchInputError extends Error {
   /** Stable machine-readable code. */
-  readonly code = 'DISPATCH_INPUT_INVALID';
+  readonly code = 'VPP_ERR_DISPATCH_INPUT';
   constructor(message: string) {
     super(message);
     this.name = 'DispatchInputError';

@@ -36,7 +36,7 @@ export interface LinearProgram {
 /** Raised when a model is built with malformed data (NaN coefficient, lb > ub, bad index). */
 export class LpModelError extends Error {
   /** Stable machine-readable code. */
-  readonly code = 'LP_MODEL_INVALID';
+  readonly code = 'VPP_ERR_LP_MODEL';
   constructor(message: string) {
     super(message);
     this.name = 'LpModelError';

@@ -55,7 +55,7 @@ export interface Planner {
 /** Raised when the LP is not solved to optimality. */
 export class PlanSolveError extends Error {
   /** Stable machine-readable code. */
-  readonly code = 'PLAN_NOT_OPTIMAL';
+  readonly code = 'VPP_ERR_PLAN_NOT_OPTIMAL';
   constructor(message: string) {
     super(message);
     this.name = 'PlanSolveError';
@@ -65,7 +65,7 @@ export class PlanSolveError extends Error {
 /** Raised for invalid planner options. */
 export class PlannerOptionsError extends Error {
   /** Stable machine-readable code. */
-  readonly code = 'PLANNER_OPTIONS_INVALID';
+  readonly code = 'VPP_ERR_PLANNER_OPTIONS';
   constructor(message: string) {
     super(message);
     this.name = 'PlannerOptionsError';

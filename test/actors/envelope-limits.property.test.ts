@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { SimulatedClock } from 'xstate';
 import {
   DerAgent,
+  clampSetpoint,
+  safeSetpointKW,
   SimulatedBattery,
   SimulatedEvCharger,
   SimulatedPv,
@@ -99,5 +101,36 @@ test('property: random plans through the envelope and the actor never drive a de
       agent.stop();
     }),
     { numRuns: 250 },
+  );
+});
+
+test('property: the direct path (envelope only) drives a device exactly as its actor does', async () => {
+  // The simulator's reference runs skip the actors; this is what makes their results comparable.
+  const INTERVAL_MS = 15 * 60_000;
+  const plansArb = fc.array(fc.option(fc.double({ min: -300, max: 300, noNaN: true }), { nil: undefined }), { minLength: 1, maxLength: 16 });
+  await fc.assert(
+    fc.asyncProperty(deviceArb, plansArb, async (makeDevice, plans) => {
+      const viaActor = makeDevice();
+      const direct = makeDevice();
+      const clock = new SimulatedClock();
+      clock.set(T0);
+      const agent = new DerAgent({ adapter: viaActor, ownerId: 'o', planTimeoutMs: 2 * INTERVAL_MS, clock });
+      await agent.refresh();
+      const caps = direct.capabilities();
+      for (let i = 0; i < plans.length; i++) {
+        const nowMs = T0 + i * INTERVAL_MS;
+        clock.set(nowMs);
+        const requested = plans[i];
+        if (requested === undefined) await agent.step(nowMs, INTERVAL_MS);
+        else await agent.follow({ setpointsKW: [requested], startMs: nowMs, intervalMs: INTERVAL_MS, validUntilMs: nowMs + INTERVAL_MS }, nowMs, INTERVAL_MS);
+        const telemetry = direct.telemetryNow();
+        direct.applySetpointNow(requested === undefined ? safeSetpointKW(caps, telemetry, INTERVAL_MS) : clampSetpoint(requested, caps, telemetry, INTERVAL_MS).powerKW);
+        viaActor.advanceTo(nowMs + INTERVAL_MS);
+        direct.advanceTo(nowMs + INTERVAL_MS);
+        assert.deepEqual(direct.telemetryNow(), viaActor.telemetryNow());
+      }
+      agent.stop();
+    }),
+    { numRuns: 60 },
   );
 });

@@ -137,7 +137,7 @@ test('battery: bad setpoints, time travel and bad config are rejected with named
   assert.throws(() => b.applySetpointNow(Number.NaN), SetpointRejectedError);
   assert.throws(() => b.applySetpointNow(5.01), SetpointRejectedError);
   assert.throws(() => b.applySetpointNow(-5.01), SetpointRejectedError);
-  await assert.rejects(b.applySetpoint(Infinity), { code: 'SETPOINT_REJECTED' });
+  await assert.rejects(b.applySetpoint(Infinity), { code: 'VPP_ERR_SETPOINT_REJECTED' });
   b.advanceTo(T0 + 1000);
   assert.throws(() => b.advanceTo(T0), TimeReversalError);
   assert.throws(() => new SimulatedBattery(batteryConfig({ chargeEfficiency: 1.2 })), /chargeEfficiency/);

@@ -139,7 +139,7 @@ describe('dispatch LP', () => {
   it('rejects bad input naming the field', () => {
     const good = request([battery({ id: 'b1', n: 3, powerKW: 1, capacityKWh: 2, energyKWh: 1 })], [1, 2, 3]);
     const bad = (req: PlanRequest, pattern: RegExp): void => {
-      assert.throws(() => buildDispatchLp(req), (e: unknown) => e instanceof DispatchInputError && e.code === 'DISPATCH_INPUT_INVALID' && pattern.test(e.message));
+      assert.throws(() => buildDispatchLp(req), (e: unknown) => e instanceof DispatchInputError && e.code === 'VPP_ERR_DISPATCH_INPUT' && pattern.test(e.message));
     };
     bad({ ...good, pricePerMWh: [1, 2] }, /pricePerMWh: expected an array of length 3/);
     bad({ ...good, blocks: [1, 1] }, /blocks: lengths sum to 2/);

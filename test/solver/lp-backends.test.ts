@@ -92,7 +92,7 @@ describe('LP model', () => {
     const b = new LpBuilder('bad', 'max');
     assert.throws(() => b.addVariable('x', 2, 1), (e: unknown) => e instanceof LpModelError && /variable x/.test(e.message));
     const x = b.addVariable('x', 0, 1);
-    assert.throws(() => b.addConstraint('r', [x, 7], [1, 1], 0, 1), (e: unknown) => e instanceof LpModelError && e.code === 'LP_MODEL_INVALID');
+    assert.throws(() => b.addConstraint('r', [x, 7], [1, 1], 0, 1), (e: unknown) => e instanceof LpModelError && e.code === 'VPP_ERR_LP_MODEL');
     assert.throws(() => b.addConstraint('r', [x], [NaN], 0, 1), LpModelError);
   });
 
