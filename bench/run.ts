@@ -95,7 +95,7 @@ print(
   formatTable(
     ['path', 'steps run', 'DER-steps', 'wall ms', 'DER-steps/s', 'vs plain'],
     [
-      ['XState actors (DerAgent.commit+step, SimulatedClock)', `${actor.stepsRun}/${actor.stepsPlanned}`, fmtInt(actor.derSteps), fmtMs(actor.elapsedMs), fmtInt(actor.derStepsPerS), fmtRatio(1 / actorOverhead)],
+      ['XState actors (DerAgent.follow, SimulatedClock)', `${actor.stepsRun}/${actor.stepsPlanned}`, fmtInt(actor.derSteps), fmtMs(actor.elapsedMs), fmtInt(actor.derStepsPerS), fmtRatio(1 / actorOverhead)],
       ['plain loop (clampSetpoint + device)', `${plain.stepsRun}/${plain.stepsPlanned}`, fmtInt(plain.derSteps), fmtMs(plain.elapsedMs), fmtInt(plain.derStepsPerS), fmtRatio(1)],
     ],
   ),

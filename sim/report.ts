@@ -52,6 +52,8 @@ export function renderReport(summary: Record<string, unknown>, records: readonly
     valueBaseline: column('valueBaseline'),
     valuePerfect: column('valuePerfectForesight'),
   };
+  const hasBatteries = records.some((r) => Number.isFinite(r.socMeanFrac));
+  const hasEvs = records.some((r) => r.evRequestedKWh > 0);
   const currency = escapeHtml(String(summary.currency ?? ''));
   const title = escapeHtml(String(summary.scenario ?? 'VPP simulation'));
   return `<!doctype html>
@@ -71,8 +73,8 @@ table{border-collapse:collapse;font-size:.85rem}th,td{padding:2px 10px;text-alig
 <div class="kpi">Captured uplift<b>${fmt(summary.capturedPct)} %</b></div>
 </div>
 <h2>Fleet power and price</h2><div id="power"></div>
-<h2>Battery state of charge (min, mean, max over the fleet)</h2><div id="soc"></div>
-<h2>EV energy: delivered and requested (cumulative)</h2><div id="ev"></div>
+${hasBatteries ? '<h2>Battery state of charge (min, mean, max over the fleet)</h2><div id="soc"></div>' : ''}
+${hasEvs ? '<h2>EV energy: delivered and requested (cumulative)</h2><div id="ev"></div>' : ''}
 <h2>Value against baselines (cumulative, ${currency})</h2><div id="value"></div>
 <h2>Summary</h2><table>${summaryRows(summary).join('\n')}</table>
 <script>${readFileSync(join(uplotDir, 'uPlot.iife.min.js'), 'utf8')}</script>
@@ -88,9 +90,9 @@ chart('power', [line('VPP fleet kW', '#1f77b4', { scale: 'kW' }), line('baseline
   line('perfect foresight kW', '#2ca02c', { scale: 'kW', dash: [4, 4] }), line('price /MWh', '#d62728', { scale: 'p' }),
   line('forecast /MWh', '#ff9896', { scale: 'p', dash: [2, 3] })],
   [d.fleet, d.baseline, d.perfect, d.price, d.forecast], [{ scale: 'kW', label: 'kW' }, { scale: 'p', side: 1, label: 'price per MWh', grid: { show: false } }]);
-chart('soc', [line('min', '#9ecae1', { fill: 'rgba(158,202,225,.25)' }), line('mean', '#08519c'), line('max', '#9ecae1')],
+if (document.getElementById('soc')) chart('soc', [line('min', '#9ecae1', { fill: 'rgba(158,202,225,.25)' }), line('mean', '#08519c'), line('max', '#9ecae1')],
   [d.socMin, d.socMean, d.socMax], [{ label: 'state of charge' }]);
-chart('ev', [line('delivered (VPP)', '#1f77b4'), line('delivered (baseline)', '#aaa'), line('requested', '#d62728', { dash: [4, 4] })],
+if (document.getElementById('ev')) chart('ev', [line('delivered (VPP)', '#1f77b4'), line('delivered (baseline)', '#aaa'), line('requested', '#d62728', { dash: [4, 4] })],
   [d.evDelivered, d.evBaseline, d.evRequested], [{ label: 'kWh' }]);
 chart('value', [line('VPP', '#1f77b4'), line('uncontrolled baseline', '#aaa'), line('perfect foresight', '#2ca02c')],
   [d.valueVpp, d.valueBaseline, d.valuePerfect], [{ label: '${currency}' }]);
