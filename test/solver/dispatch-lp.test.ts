@@ -136,6 +136,17 @@ describe('dispatch LP', () => {
     assert.ok(rel(evaluatePlanValue(req, powers), objective) < 1e-9);
   });
 
+  it('a car leaving part-way through its last interval charges there only for the part it is present', () => {
+    // 3 intervals: present 2 whole hours and half of the third. 20 kWh wanted at 90 %, 7 kW charger.
+    const offer = ev('ev', 4, 7, 20, 3);
+    offer.evDemand = { ...offer.evDemand!, lastIntervalFrac: 0.5 };
+    const req = request([offer], [10, 10, 10, 10], { evUnmetPenaltyPerKWh: 2 });
+    const { objective } = solvePowers(highs, req);
+    // At most (2 + 0.5) h × 7 kW × 0.9 = 15.75 kWh arrive; 4.25 kWh unmet at 2 per kWh. Power is priced for the
+    // whole interval it is held in: 7 kW in each of the three hours, 21 kWh at 10/MWh.
+    assert.ok(rel(objective, -4.25 * 2 - (14 + 7) * 0.01) < 1e-9, String(objective));
+  });
+
   it('rejects bad input naming the field', () => {
     const good = request([battery({ id: 'b1', n: 3, powerKW: 1, capacityKWh: 2, energyKWh: 1 })], [1, 2, 3]);
     const bad = (req: PlanRequest, pattern: RegExp): void => {
