@@ -22,7 +22,10 @@ export const distributionSchema = z.union([
     normal: z.strictObject({ mean: z.number(), sd: z.number().nonnegative(), min: z.number().optional(), max: z.number().optional() }),
   }),
   z.strictObject({ choice: z.array(z.number()).min(1), weights: z.array(z.number().nonnegative()).optional() }),
-]);
+], {
+  error: (issue) =>
+    `${issue.input === undefined ? 'required: ' : ''}expected a number or a distribution: { uniform: [a, b] } | { normal: { mean, sd, min?, max? } } | { choice: [...], weights?: [...] }`,
+});
 export type Distribution = z.infer<typeof distributionSchema>;
 
 /** Draws one value of `dist`. */
