@@ -4,6 +4,7 @@
  * default. Everything is measured side by side in one run; prints a table and writes
  * bench/results/latest.json.
  */
+import { benchVerify } from './verify.js';
 import { availableParallelism, cpus, platform, arch } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -281,6 +282,10 @@ const why =
 const crossover = atLarge.some((w) => w !== 'tie' && w !== recommended) ? ` (but ${recommended === 'glpk' ? 'highs' : 'glpk'} wins at 1,000+ DERs)` : '';
 const recommendation = `Recommendation: default LP backend = ${recommended}: ${why}${crossover}; ${ratioText}. sim/run.ts DEFAULT_SOLVER is now '${DEFAULT_SOLVER}'.`;
 print(recommendation);
+print();
+print('4. Signatures and encoding (ed25519 verify: tweetnacl beside node:crypto, same keys and signatures)');
+const signatureTable = await benchVerify();
+print(signatureTable);
 const wallS = (performance.now() - benchStart) / 1000;
 print(`bench wall time: ${wallS.toFixed(1)} s`);
 
@@ -295,6 +300,7 @@ writeFileSync(
       derSteps: { fleet: kinds, actor, plain, actorOverheadRatio: actorOverhead, sameResult },
       plan: planRows.map((r) => ({ ...r, costGapPct: r.strategy === 'aggregate' ? costGapPct(planRows, r) : undefined })),
       defaultBackend: { rows: simRows, ratios, recommended, recommendation, currentDefault: DEFAULT_SOLVER },
+      signatures: signatureTable,
       wallS,
       table: out.join('\n'),
     },

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { simCommand, planCommand, dataCommand } from './commands.js';
+import { keygenCommand } from './keygen.js';
 
 function integer(text: string): number {
   const value = Number(text);
@@ -46,6 +47,15 @@ program
   .description('check the recorded data folder: what each loader reads, keeps and drops')
   .addOption(dataOption())
   .action(dataCommand);
+
+program
+  .command('keygen')
+  .description('write a new ed25519 key file (JSON, mode 0600) and print its public key')
+  .requiredOption('--out <file>', 'key file to write')
+  .option('--force', 'replace an existing file')
+  .action((options: { out: string; force?: boolean }) => {
+    keygenCommand(options);
+  });
 
 program.parseAsync().catch((error: Error & { code?: string }) => {
   process.stderr.write(`vpp: ${error.message}\n`);
