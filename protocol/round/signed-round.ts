@@ -1,0 +1,318 @@
+/**
+ * One validator node's BFT round over a `Transport`: own engine messages are sealed with
+ * `EnvelopeSigner` and published on one topic; received bytes are decoded, authenticated and
+ * replay-checked, then handed to the `ConsensusEngine` as coming from their signer.
+ *
+ * Relays: the engine re-broadcasts messages of other validators (gossip). Those are forwarded as
+ * the author's original envelope bytes, so every copy of one message has the same envelope id.
+ * A receiver therefore dedupes by envelope id BEFORE the replay guard: a copy already seen is
+ * counted as a duplicate (and still shown to the engine, which answers laggards with the commit);
+ * only the first sight of an envelope passes the replay guard's window and sequence checks.
+ */
+import { ConsensusEngine, type CommitCertificate, type ConsensusMessage, type TimeoutConfig, type TimeoutKind, type Vote } from '../consensus/index.js';
+import { verifyCommitCertificate } from '../certificate.js';
+import { decodeEnvelope, DEFAULT_WIRE_LIMITS, EnvelopeSigner, type SignedEnvelope, type WireLimits } from '../envelope.js';
+import type { WireErrorCode } from '../errors.js';
+import { planHash } from '../hashes.js';
+import { equalBytes, toHex, type KeyPair } from '../keys.js';
+import type { CommitMessage, Message } from '../messages.js';
+import type { DispatchPlan } from '../plan.js';
+import { ReplayGuard } from '../replay-guard.js';
+import type { Transport } from '../transport/index.js';
+import { createNodeCryptoVerifier } from '../verifier-node-crypto.js';
+import { RoundError } from './errors.js';
+import { fromWireMessage, heightOf, intervalStartOf, isSignedKind, messageKey, toWireMessage, valueIdOf, type HeightGrid } from './wire-adapter.js';
+
+/** Runs `fn` after `delayMs` milliseconds; returns a function that cancels it. */
+export type RoundScheduler = (fn: () => void, delayMs: number) => () => void;
+
+/** Real timers (`setTimeout`), for nodes. */
+export const realTimeScheduler: RoundScheduler = (fn, delayMs) => {
+  const handle = setTimeout(fn, delayMs);
+  return () => clearTimeout(handle);
+};
+
+/** Why a received payload was not given to the engine: a wire error code, or one of the round's own. */
+/** `VPP_ERR_ROUND_NOT_OURS`: signed with this node's key but not sent by it. */
+export type RoundRejectCode = WireErrorCode | 'VPP_ERR_ROUND_OFF_GRID' | 'VPP_ERR_ROUND_NO_PLAN' | 'VPP_ERR_ROUND_NOT_OURS';
+
+/** A decided height with its wire commit certificate (signed precommit envelopes, plan included). */
+export interface RoundDecision {
+  /** Engine height (planning interval index). */
+  height: number;
+  /** UTC epoch ms of the interval's start. */
+  intervalStartMs: number;
+  plan: DispatchPlan;
+  /** Passes `verifyCommitCertificate` against the validator set. */
+  commit: CommitMessage;
+}
+
+/** Counters of one node since construction. */
+export interface RoundStats {
+  /** Envelopes seen for the first time that passed every check and went to the engine. */
+  accepted: number;
+  /** Copies of envelopes already seen (relays, re-sends); shown to the engine, not re-checked. */
+  duplicates: number;
+  /** Envelopes rejected, by code. */
+  rejected: Partial<Record<RoundRejectCode, number>>;
+  /** Envelopes this node published. */
+  published: number;
+  /** Publishes the transport refused. */
+  publishFailures: number;
+}
+
+/** Configuration of a `SignedRound`. */
+export interface SignedRoundOptions {
+  transport: Transport;
+  /** Topic carrying consensus envelopes; default `consensus`. */
+  topic?: string;
+  /** Network id signed into every envelope. */
+  networkId: string;
+  /** This validator's key pair; its public key must be in `validators`. */
+  keyPair: KeyPair;
+  /** Public keys (32 bytes) of the fixed validator set, in proposer order. */
+  validators: readonly Uint8Array[];
+  grid: HeightGrid;
+  /** This node's plan for a height it proposes, or undefined (peers then time out). */
+  getPlan(height: number, intervalStartMs: number, round: number): DispatchPlan | undefined;
+  /** Deterministic validity check of a proposed plan for `height`. */
+  validatePlan(height: number, intervalStartMs: number, plan: DispatchPlan): boolean;
+  /** Called once per decided height. */
+  onDecide?(decision: RoundDecision): void;
+  /** Timer source; default `realTimeScheduler`. */
+  schedule?: RoundScheduler;
+  /** Clock for envelope times and the replay window, UTC epoch ms; default `Date.now`. */
+  clock?: () => number;
+  /** Engine timeouts, ms. */
+  timeouts?: Partial<TimeoutConfig>;
+  /** Replay-guard window, ms (default 30,000). */
+  replayWindowMs?: number;
+  /** Envelope ids remembered for dedupe (default 100,000); an evicted id meets the replay guard again. */
+  maxSeenIds?: number;
+  limits?: WireLimits;
+}
+
+const ACCEPTED_TYPES = ['proposal', 'prevote', 'precommit', 'commit'] as const;
+/** Heights kept (relay bytes, decisions) after a decision; matches the engine's default retention. */
+const RETAIN_HEIGHTS = 16;
+
+/** One validator's consensus over signed envelopes on a transport topic. */
+export class SignedRound {
+  readonly selfId: string;
+  readonly engine: ConsensusEngine<DispatchPlan>;
+  private readonly options: SignedRoundOptions;
+  private readonly topic: string;
+  private readonly signer: EnvelopeSigner;
+  private readonly verifier = createNodeCryptoVerifier();
+  private readonly validatorIds: Set<string>;
+  private readonly replayGuard: ReplayGuard;
+  private readonly seenIds = new Map<string, true>();
+  private readonly maxSeenIds: number;
+  /** height → message key → original envelope bytes (own and received). */
+  private readonly rawByHeight = new Map<number, Map<string, Uint8Array>>();
+  private readonly decisions = new Map<number, RoundDecision>();
+  private readonly timers = new Set<() => void>();
+  private readonly counters: RoundStats = { accepted: 0, duplicates: 0, rejected: {}, published: 0, publishFailures: 0 };
+  private unsubscribe: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(options: SignedRoundOptions) {
+    this.options = options;
+    this.topic = options.topic ?? 'consensus';
+    this.selfId = toHex(options.keyPair.publicKey);
+    const ids = options.validators.map(toHex);
+    this.validatorIds = new Set(ids);
+    if (!this.validatorIds.has(this.selfId)) throw new RoundError('VPP_ERR_ROUND_CONFIG', `keyPair: public key ${this.selfId} is not in validators`);
+    if (!(options.grid.intervalMs > 0)) throw new RoundError('VPP_ERR_ROUND_CONFIG', `grid.intervalMs: expected > 0, got ${options.grid.intervalMs}`);
+    this.maxSeenIds = options.maxSeenIds ?? 100_000;
+    const clock = options.clock ?? Date.now;
+    this.signer = new EnvelopeSigner({ networkId: options.networkId, keyPair: options.keyPair, clock, limits: options.limits });
+    this.replayGuard = new ReplayGuard({ clock, windowMs: options.replayWindowMs ?? 30_000 });
+    this.engine = new ConsensusEngine<DispatchPlan>(
+      { validatorIds: ids, selfId: this.selfId, timeouts: options.timeouts },
+      {
+        getValue: (height, round) => options.getPlan(height, intervalStartOf(height, options.grid), round),
+        validate: (height, plan) => options.validatePlan(height, intervalStartOf(height, options.grid), plan),
+        idOf: valueIdOf,
+        broadcast: (msg) => this.broadcast(msg),
+        scheduleTimeout: (kind, height, round, ms) => this.scheduleTimeout(kind, height, round, ms),
+        onDecide: (cert, plan) => this.decided(cert, plan),
+        // Votes inside a commit are only counted when their signed envelope was verified and stored.
+        verifyVote: (vote) => this.rawOf(vote.height, messageKey({ type: 'vote', vote })) !== undefined,
+      },
+    );
+  }
+
+  /** Subscribes to the topic (the transport must be started). */
+  start(): void {
+    if (this.unsubscribe || this.stopped) throw new RoundError('VPP_ERR_ROUND_STATE', `round ${this.selfId.slice(0, 8)}: start() called twice or after stop()`);
+    this.unsubscribe = this.options.transport.subscribe(this.topic, (data) => this.receive(data));
+  }
+
+  /** Starts consensus on `height` (planning interval index). */
+  startHeight(height: number): void {
+    if (!this.stopped) this.engine.startHeight(height);
+  }
+
+  /** Unsubscribes and cancels every pending timer; the transport is left to its owner. */
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe?.();
+    for (const cancel of this.timers) cancel();
+    this.timers.clear();
+  }
+
+  /** The decision of `height`, once decided; the last 16 decided heights are kept (`onDecide` sees every one). */
+  decision(height: number): RoundDecision | undefined {
+    return this.decisions.get(height);
+  }
+
+  /** A snapshot of the counters. */
+  stats(): RoundStats {
+    return { ...this.counters, rejected: { ...this.counters.rejected } };
+  }
+
+  private reject(code: RoundRejectCode): void {
+    this.counters.rejected[code] = (this.counters.rejected[code] ?? 0) + 1;
+  }
+
+  private rawOf(height: number, key: string): Uint8Array | undefined {
+    return this.rawByHeight.get(height)?.get(key);
+  }
+
+  private storeRaw(height: number, key: string, raw: Uint8Array): void {
+    let m = this.rawByHeight.get(height);
+    if (m === undefined) {
+      m = new Map();
+      this.rawByHeight.set(height, m);
+    }
+    if (!m.has(key)) m.set(key, raw);
+  }
+
+  private publish(bytes: Uint8Array): void {
+    if (this.stopped) return;
+    this.counters.published++;
+    this.options.transport.publish(this.topic, bytes).catch(() => {
+      this.counters.publishFailures++;
+    });
+  }
+
+  private broadcast(msg: ConsensusMessage<DispatchPlan>): void {
+    if (isSignedKind(msg)) {
+      const height = msg.type === 'proposal' ? msg.proposal.height : msg.vote.height;
+      const key = messageKey(msg);
+      let raw = this.rawOf(height, key);
+      if (raw === undefined) {
+        const author = msg.type === 'proposal' ? msg.proposal.proposer : msg.vote.validator;
+        // A relay we hold no bytes for cannot be forwarded: re-signing would misattribute it.
+        if (author !== this.selfId) return;
+        raw = this.signer.seal(toWireMessage(msg, this.options.grid));
+        this.storeRaw(height, key, raw);
+        this.rememberOwn(raw);
+      }
+      this.publish(raw);
+      return;
+    }
+    const commit = this.commitMessage(msg.certificate, msg.value);
+    if (commit) this.publish(this.rememberOwn(this.signer.seal(commit)));
+  }
+
+  /** Records an envelope this node sealed, so copies relayed back are known; returns it. */
+  private rememberOwn(raw: Uint8Array): Uint8Array {
+    const own = decodeEnvelope(raw, { networkId: this.options.networkId, verifier: this.verifier, limits: this.options.limits });
+    if (!own.ok) throw new RoundError('VPP_ERR_ROUND_ENCODE', `own envelope does not decode: ${own.error.reason}`);
+    this.remember(toHex(own.envelope.id));
+    return raw;
+  }
+
+  private commitMessage(cert: CommitCertificate, plan: DispatchPlan): CommitMessage | undefined {
+    const precommits: Uint8Array[] = [];
+    for (const vote of cert.precommits) {
+      const raw = this.rawOf(cert.height, messageKey({ type: 'vote', vote }));
+      if (raw === undefined) return undefined;
+      precommits.push(raw);
+    }
+    return { v: 1, type: 'commit', intervalStartMs: intervalStartOf(cert.height, this.options.grid), round: cert.round, planHash: planHash(plan), precommits, plan };
+  }
+
+  private scheduleTimeout(kind: TimeoutKind, height: number, round: number, ms: number): void {
+    if (this.stopped) return;
+    const cancel = (this.options.schedule ?? realTimeScheduler)(() => {
+      this.timers.delete(cancel);
+      if (!this.stopped) this.engine.timeout(kind, height, round);
+    }, ms);
+    this.timers.add(cancel);
+  }
+
+  private decided(cert: CommitCertificate, plan: DispatchPlan): void {
+    const commit = this.commitMessage(cert, plan);
+    if (commit === undefined) throw new RoundError('VPP_ERR_ROUND_STATE', `height ${cert.height}: a precommit of the certificate has no stored envelope`);
+    const decision: RoundDecision = { height: cert.height, intervalStartMs: commit.intervalStartMs, plan, commit };
+    this.decisions.set(cert.height, decision);
+    for (const h of this.rawByHeight.keys()) if (h <= cert.height - RETAIN_HEIGHTS) this.rawByHeight.delete(h);
+    for (const h of this.decisions.keys()) if (h <= cert.height - RETAIN_HEIGHTS) this.decisions.delete(h);
+    this.options.onDecide?.(decision);
+  }
+
+  /** Checks one received payload and hands it to the engine. Never throws on remote input. */
+  private receive(data: Uint8Array): void {
+    if (this.stopped) return;
+    const decoded = decodeEnvelope(data, {
+      networkId: this.options.networkId,
+      verifier: this.verifier,
+      acceptTypes: ACCEPTED_TYPES,
+      isKnownSender: (key) => this.validatorIds.has(toHex(key)),
+      limits: this.options.limits ?? DEFAULT_WIRE_LIMITS,
+    });
+    if (!decoded.ok) return this.reject(decoded.error.code);
+    const { envelope, message } = decoded;
+    const signer = toHex(envelope.senderPublicKey);
+    const idHex = toHex(envelope.id);
+    if (this.seenIds.has(idHex)) {
+      this.counters.duplicates++;
+      // A relayed copy of our own message: the engine already holds it.
+      if (signer === this.selfId) return;
+    } else {
+      const admitted = this.replayGuard.admit(envelope.senderPublicKey, envelope.seq, envelope.issuedAtMs);
+      if (!admitted.ok) return this.reject(admitted.error.code);
+      // Signed with our key but never sent by this node: another process holds the key.
+      if (signer === this.selfId) return this.reject('VPP_ERR_ROUND_NOT_OURS');
+      this.remember(idHex);
+      this.counters.accepted++;
+    }
+    this.deliver(envelope, message, signer);
+  }
+
+  private remember(idHex: string): void {
+    this.seenIds.set(idHex, true);
+    if (this.seenIds.size > this.maxSeenIds) this.seenIds.delete(this.seenIds.keys().next().value as string);
+  }
+
+  private deliver(envelope: SignedEnvelope, message: Message, signer: string): void {
+    if (message.type === 'commit') return this.deliverCommit(message, signer);
+    const msg = fromWireMessage(message, signer, this.options.grid);
+    if (msg === undefined) return this.reject('VPP_ERR_ROUND_OFF_GRID');
+    this.storeRaw(msg.type === 'proposal' ? msg.proposal.height : msg.vote.height, messageKey(msg), envelope.raw);
+    this.engine.receive(msg, signer);
+  }
+
+  private deliverCommit(commit: CommitMessage, signer: string): void {
+    const height = heightOf(commit.intervalStartMs, this.options.grid);
+    if (height === undefined) return this.reject('VPP_ERR_ROUND_OFF_GRID');
+    if (commit.plan === undefined) return this.reject('VPP_ERR_ROUND_NO_PLAN');
+    const check = verifyCommitCertificate(commit, { networkId: this.options.networkId, verifier: this.verifier, validators: this.options.validators, limits: this.options.limits });
+    if (!check.ok) return this.reject(check.error.code);
+    if (!equalBytes(planHash(commit.plan), commit.planHash)) return this.reject('VPP_ERR_SCHEMA');
+    const precommits: Vote[] = [];
+    for (const raw of commit.precommits) {
+      // Already verified by verifyCommitCertificate; decoded again only to read the signer and vote.
+      const vote = decodeEnvelope(raw, { networkId: this.options.networkId, verifier: this.verifier, acceptTypes: ['precommit'], limits: this.options.limits });
+      if (!vote.ok) return this.reject(vote.error.code);
+      const msg = fromWireMessage(vote.message, toHex(vote.envelope.senderPublicKey), this.options.grid);
+      if (msg === undefined || msg.type !== 'vote') return this.reject('VPP_ERR_ROUND_OFF_GRID');
+      this.storeRaw(height, messageKey(msg), vote.envelope.raw);
+      precommits.push(msg.vote);
+    }
+    this.engine.receive({ type: 'commit', certificate: { height, round: commit.round, valueId: toHex(commit.planHash), precommits }, value: commit.plan }, signer);
+  }
+}
