@@ -245,6 +245,7 @@ function inconsistencyOf(message: Message, sender: Uint8Array): string | undefin
   if (message.type === 'proposal') {
     if (!equalBytes(message.proposer, sender)) return "field 'proposer' must equal the envelope's sender";
     if (!equalBytes(message.offerSetHash, offerSetHash(message.offerIds))) return "field 'offerSetHash' does not match 'offerIds'";
+    if (message.plan.offerSetHash !== undefined && !equalBytes(message.plan.offerSetHash, message.offerSetHash)) return "field 'plan.offerSetHash' does not match 'offerSetHash'";
   }
   if ((message.type === 'proposal' || message.type === 'commit') && message.plan && !equalBytes(message.planHash, planHash(message.plan))) {
     return "field 'planHash' does not match 'plan'";

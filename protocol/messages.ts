@@ -192,6 +192,7 @@ const planSchema = z.strictObject({
   fleetPowerKW: z.array(z.number()),
   objectiveValue: z.number(),
   solver: z.strictObject({ backend: id, strategy: id, lpSolves: z.int().nonnegative(), solveMs: nonNegative }),
+  offerSetHash: bytes32.optional(),
 });
 
 const voteFields = { v: z.literal(1), intervalStartMs: timeMs, round, planHash: bytes32.nullable() };

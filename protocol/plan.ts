@@ -23,4 +23,9 @@ export interface DispatchPlan {
   objectiveValue: number;
   /** Which LP backend solved it, and how the fleet was decomposed. */
   solver: { backend: string; strategy: string; lpSolves: number; solveMs: number };
+  /**
+   * `offerSetHash` of the signed offers the plan was built from (32 bytes), set by the coordinator
+   * that proposes it, so the plan's hash (and every certificate over it) also names its offers.
+   */
+  offerSetHash?: Uint8Array;
 }

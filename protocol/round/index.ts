@@ -2,5 +2,5 @@
 export { SignedRound, realTimeScheduler } from './signed-round.js';
 export type { RoundDecision, RoundRejectCode, RoundScheduler, RoundStats, SignedRoundOptions } from './signed-round.js';
 export { fromWireMessage, heightOf, intervalStartOf, isSignedKind, messageKey, toWireMessage, valueIdOf } from './wire-adapter.js';
-export type { HeightGrid } from './wire-adapter.js';
+export type { HeightGrid, RoundValue } from './wire-adapter.js';
 export { RoundError, type RoundErrorCode } from './errors.js';

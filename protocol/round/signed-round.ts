@@ -16,12 +16,11 @@ import type { WireErrorCode } from '../errors.js';
 import { planHash } from '../hashes.js';
 import { equalBytes, toHex, type KeyPair } from '../keys.js';
 import type { CommitMessage, Message } from '../messages.js';
-import type { DispatchPlan } from '../plan.js';
 import { ReplayGuard } from '../replay-guard.js';
 import type { Transport } from '../transport/index.js';
 import { createNodeCryptoVerifier } from '../verifier-node-crypto.js';
 import { RoundError } from './errors.js';
-import { fromWireMessage, heightOf, intervalStartOf, isSignedKind, messageKey, toWireMessage, valueIdOf, type HeightGrid } from './wire-adapter.js';
+import { fromWireMessage, heightOf, intervalStartOf, isSignedKind, messageKey, toWireMessage, valueIdOf, type HeightGrid, type RoundValue } from './wire-adapter.js';
 
 /** Runs `fn` after `delayMs` milliseconds; returns a function that cancels it. */
 export type RoundScheduler = (fn: () => void, delayMs: number) => () => void;
@@ -42,7 +41,9 @@ export interface RoundDecision {
   height: number;
   /** UTC epoch ms of the interval's start. */
   intervalStartMs: number;
-  plan: DispatchPlan;
+  plan: RoundValue['plan'];
+  /** Offers the plan was built from, as the proposal named them; empty when learnt from another node's commit. */
+  offerIds: Uint8Array[];
   /** Passes `verifyCommitCertificate` against the validator set. */
   commit: CommitMessage;
 }
@@ -73,10 +74,13 @@ export interface SignedRoundOptions {
   /** Public keys (32 bytes) of the fixed validator set, in proposer order. */
   validators: readonly Uint8Array[];
   grid: HeightGrid;
-  /** This node's plan for a height it proposes, or undefined (peers then time out). */
-  getPlan(height: number, intervalStartMs: number, round: number): DispatchPlan | undefined;
-  /** Deterministic validity check of a proposed plan for `height`. */
-  validatePlan(height: number, intervalStartMs: number, plan: DispatchPlan): boolean;
+  /** This node's plan (and the offers it names) for a height it proposes, or undefined (peers then time out). */
+  getPlan(height: number, intervalStartMs: number, round: number): RoundValue | undefined;
+  /**
+   * Deterministic validity check of a proposed plan for `height`. Called once per plan hash and
+   * height; a plan learnt from a valid commit certificate is not checked (a quorum already did).
+   */
+  validatePlan(height: number, intervalStartMs: number, value: RoundValue): boolean;
   /** Called once per decided height. */
   onDecide?(decision: RoundDecision): void;
   /** Timer source; default `realTimeScheduler`. */
@@ -99,7 +103,7 @@ const RETAIN_HEIGHTS = 16;
 /** One validator's consensus over signed envelopes on a transport topic. */
 export class SignedRound {
   readonly selfId: string;
-  readonly engine: ConsensusEngine<DispatchPlan>;
+  readonly engine: ConsensusEngine<RoundValue>;
   private readonly options: SignedRoundOptions;
   private readonly topic: string;
   private readonly signer: EnvelopeSigner;
@@ -128,15 +132,15 @@ export class SignedRound {
     const clock = options.clock ?? Date.now;
     this.signer = new EnvelopeSigner({ networkId: options.networkId, keyPair: options.keyPair, clock, limits: options.limits });
     this.replayGuard = new ReplayGuard({ clock, windowMs: options.replayWindowMs ?? 30_000 });
-    this.engine = new ConsensusEngine<DispatchPlan>(
+    this.engine = new ConsensusEngine<RoundValue>(
       { validatorIds: ids, selfId: this.selfId, timeouts: options.timeouts },
       {
         getValue: (height, round) => options.getPlan(height, intervalStartOf(height, options.grid), round),
-        validate: (height, plan) => options.validatePlan(height, intervalStartOf(height, options.grid), plan),
+        validate: (height, value) => options.validatePlan(height, intervalStartOf(height, options.grid), value),
         idOf: valueIdOf,
         broadcast: (msg) => this.broadcast(msg),
         scheduleTimeout: (kind, height, round, ms) => this.scheduleTimeout(kind, height, round, ms),
-        onDecide: (cert, plan) => this.decided(cert, plan),
+        onDecide: (cert, value) => this.decided(cert, value),
         // Votes inside a commit are only counted when their signed envelope was verified and stored.
         verifyVote: (vote) => this.rawOf(vote.height, messageKey({ type: 'vote', vote })) !== undefined,
       },
@@ -197,7 +201,7 @@ export class SignedRound {
     });
   }
 
-  private broadcast(msg: ConsensusMessage<DispatchPlan>): void {
+  private broadcast(msg: ConsensusMessage<RoundValue>): void {
     if (isSignedKind(msg)) {
       const height = msg.type === 'proposal' ? msg.proposal.height : msg.vote.height;
       const key = messageKey(msg);
@@ -213,7 +217,7 @@ export class SignedRound {
       this.publish(raw);
       return;
     }
-    const commit = this.commitMessage(msg.certificate, msg.value);
+    const commit = this.commitMessage(msg.certificate, msg.value.plan);
     if (commit) this.publish(this.rememberOwn(this.signer.seal(commit)));
   }
 
@@ -225,7 +229,7 @@ export class SignedRound {
     return raw;
   }
 
-  private commitMessage(cert: CommitCertificate, plan: DispatchPlan): CommitMessage | undefined {
+  private commitMessage(cert: CommitCertificate, plan: RoundValue['plan']): CommitMessage | undefined {
     const precommits: Uint8Array[] = [];
     for (const vote of cert.precommits) {
       const raw = this.rawOf(cert.height, messageKey({ type: 'vote', vote }));
@@ -244,10 +248,10 @@ export class SignedRound {
     this.timers.add(cancel);
   }
 
-  private decided(cert: CommitCertificate, plan: DispatchPlan): void {
-    const commit = this.commitMessage(cert, plan);
+  private decided(cert: CommitCertificate, value: RoundValue): void {
+    const commit = this.commitMessage(cert, value.plan);
     if (commit === undefined) throw new RoundError('VPP_ERR_ROUND_STATE', `height ${cert.height}: a precommit of the certificate has no stored envelope`);
-    const decision: RoundDecision = { height: cert.height, intervalStartMs: commit.intervalStartMs, plan, commit };
+    const decision: RoundDecision = { height: cert.height, intervalStartMs: commit.intervalStartMs, plan: value.plan, offerIds: value.offerIds, commit };
     this.decisions.set(cert.height, decision);
     for (const h of this.rawByHeight.keys()) if (h <= cert.height - RETAIN_HEIGHTS) this.rawByHeight.delete(h);
     for (const h of this.decisions.keys()) if (h <= cert.height - RETAIN_HEIGHTS) this.decisions.delete(h);
@@ -313,6 +317,6 @@ export class SignedRound {
       this.storeRaw(height, messageKey(msg), vote.envelope.raw);
       precommits.push(msg.vote);
     }
-    this.engine.receive({ type: 'commit', certificate: { height, round: commit.round, valueId: toHex(commit.planHash), precommits }, value: commit.plan }, signer);
+    this.engine.receive({ type: 'commit', certificate: { height, round: commit.round, valueId: toHex(commit.planHash), precommits }, value: { plan: commit.plan, offerIds: [] } }, signer);
   }
 }

@@ -78,8 +78,8 @@ export function startCluster(transports: Transport[], heights: number, options: 
       validators,
       grid: GRID,
       timeouts: { proposeMs: 300, prevoteMs: 150, precommitMs: 150, roundIncrementMs: 100, resendMs: 250 },
-      getPlan: (height, intervalStartMs) => planFor(height, intervalStartMs),
-      validatePlan: (_height, intervalStartMs, plan) => planIsFeasible(intervalStartMs, plan),
+      getPlan: (height, intervalStartMs) => ({ plan: planFor(height, intervalStartMs), offerIds: [] }),
+      validatePlan: (_height, intervalStartMs, value) => planIsFeasible(intervalStartMs, value.plan),
       onDecide: (decision) => {
         mine.push(decision);
         check();
