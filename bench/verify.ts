@@ -45,7 +45,7 @@ function typicalOffer(startMs: number): OfferMessage {
   return {
     v: 1,
     type: 'offer',
-    offer: {
+    offers: [{
       derId: 'battery-00042',
       kind: 'battery',
       ownerId: 'owner-00042',
@@ -56,7 +56,7 @@ function typicalOffer(startMs: number): OfferMessage {
       maxPowerKW: Array.from({ length: OFFER_INTERVALS }, (_, i) => 5 - (i % 5) * 0.25),
       storage: { energyKWh: 6.73, minEnergyKWh: 1.35, maxEnergyKWh: 12.15, chargeEfficiency: 0.95, dischargeEfficiency: 0.95 },
       marginalCostPerMWh: 20,
-    },
+    }],
   };
 }
 

@@ -42,7 +42,7 @@ export interface WireLimits {
 /** Defaults sized for a 10,000-DER fleet with a few dozen plan periods. */
 export const DEFAULT_WIRE_LIMITS: WireLimits = {
   maxEnvelopeBytes: {
-    offer: 64 * 1024,
+    offer: 1024 * 1024,
     proposal: 16 * 1024 * 1024,
     prevote: 1024,
     precommit: 1024,

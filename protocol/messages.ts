@@ -18,11 +18,18 @@ export const MESSAGE_TYPES = ['offer', 'proposal', 'prevote', 'precommit', 'comm
 /** The `type` discriminant of a wire message. */
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
-/** A DER's signed flexibility offer for the coming planning horizon. */
+/** Most offers one `offer` message may carry (a site with more DERs sends several messages). */
+export const MAX_OFFERS_PER_MESSAGE = 1024;
+
+/**
+ * Flexibility offers of the DERs a peer node runs, for the coming planning horizon, signed once by
+ * that node: one signature per site and interval rather than per device.
+ */
 export interface OfferMessage {
   v: 1;
   type: 'offer';
-  offer: FlexibilityOffer;
+  /** 1..MAX_OFFERS_PER_MESSAGE offers with distinct `derId`s. */
+  offers: FlexibilityOffer[];
 }
 
 /** A proposer's plan for one planning interval and consensus round. */
@@ -199,7 +206,15 @@ const voteFields = { v: z.literal(1), intervalStartMs: timeMs, round, planHash: 
 
 /** zod schema of each message type's payload, used by `decodeEnvelope` after the signature checks out. */
 export const MESSAGE_SCHEMAS: { [T in MessageType]: z.ZodType<MessageOf<T>> } = {
-  offer: z.strictObject({ v: z.literal(1), type: z.literal('offer'), offer: offerSchema }),
+  offer: z.strictObject({
+    v: z.literal(1),
+    type: z.literal('offer'),
+    offers: z
+      .array(offerSchema)
+      .min(1)
+      .max(MAX_OFFERS_PER_MESSAGE)
+      .refine((offers) => new Set(offers.map((o) => o.derId)).size === offers.length, 'derIds must be distinct'),
+  }),
   proposal: z.strictObject({
     v: z.literal(1),
     type: z.literal('proposal'),

@@ -230,7 +230,7 @@ describe('envelope rejections', () => {
     const limits = { ...DEFAULT_WIRE_LIMITS, maxArrayLength: 1 };
     expectError(decodeEnvelope(seal(samples.proposal), { networkId: NETWORK, verifier, limits }), 'VPP_ERR_MALFORMED');
     const offer = samples.offer as Extract<Message, { type: 'offer' }>;
-    const longId = handmade([SIGNING_CONTEXT, NETWORK, 'offer', alice.publicKey, 1, T0, encode({ ...offer, offer: { ...offer.offer, derId: 'x'.repeat(2000) } })]);
+    const longId = handmade([SIGNING_CONTEXT, NETWORK, 'offer', alice.publicKey, 1, T0, encode({ ...offer, offers: [{ ...offer.offers[0], derId: 'x'.repeat(2000) }] })]);
     assert.match(expectError(decodeEnvelope(longId, { networkId: NETWORK, verifier }), 'VPP_ERR_MALFORMED'), /offer payload/);
   });
 });

@@ -38,7 +38,7 @@ export function sampleMessages(proposer: KeyPair): Record<MessageType, Message> 
     offer: {
       v: 1,
       type: 'offer',
-      offer: {
+      offers: [{
         derId: 'bat-1',
         kind: 'battery',
         ownerId: 'owner-1',
@@ -49,7 +49,7 @@ export function sampleMessages(proposer: KeyPair): Record<MessageType, Message> 
         maxPowerKW: [5, 5],
         storage: { energyKWh: 6.5, minEnergyKWh: 1, maxEnergyKWh: 13.5, chargeEfficiency: 0.95, dischargeEfficiency: 0.95 },
         marginalCostPerMWh: 20,
-      },
+      }],
     },
     proposal: {
       v: 1,
