@@ -1,5 +1,5 @@
 import { createActor, type Actor, type ActorOptions } from 'xstate';
-import type { DeviceAdapter, DeviceTelemetry } from './device-adapter.js';
+import type { DeviceAdapter, DeviceCapabilities, DeviceTelemetry } from './device-adapter.js';
 import type { FlexibilityOffer } from '../protocol/offer.js';
 import { derMachine, derStateName, type ClampCounts, type DerStateName, type PlanSlice } from './der-actor.js';
 import { ActorInputError } from './errors.js';
@@ -46,6 +46,11 @@ export class DerAgent {
       ...(options.clock ? { clock: options.clock } : {}),
     });
     this.actor.start();
+  }
+
+  /** The device's static capabilities. */
+  capabilities(): DeviceCapabilities {
+    return this.adapter.capabilities();
   }
 
   /** Current state of the actor. */

@@ -117,3 +117,15 @@ export function withoutFlexibility(offer: FlexibilityOffer): FlexibilityOffer {
     maxPowerKW: offer.maxPowerKW.map(() => 0),
   };
 }
+
+/** A PV setpoint within this of its offered maximum means "not curtailed". */
+const UNCURTAILED_TOLERANCE_KW = 1e-6;
+
+/**
+ * The setpoint a DER follows for `plannedKW`, the first-period power a committed plan gives it. A PV
+ * setpoint is an export cap: planned at its offered (forecast) maximum the PV is not to be curtailed,
+ * so it gets its rating, or a sunnier period than forecast would be capped at the forecast.
+ */
+export function setpointForPlan(offer: FlexibilityOffer | undefined, plannedKW: number, caps: DeviceCapabilities): number {
+  return caps.kind === 'pv' && offer !== undefined && plannedKW >= offer.maxPowerKW[0] - UNCURTAILED_TOLERANCE_KW ? caps.maxExportKW : plannedKW;
+}

@@ -9,6 +9,7 @@ import { buildFleet } from '../sim/fleet.js';
 import { seededRandom } from '../sim/random.js';
 import { DEFAULT_SOLVER, prepareRun, runSimulation, scenarioDirOf } from '../sim/run.js';
 import { writeResults } from '../sim/results.js';
+import type { SimTransportKind } from '../sim/consensus-network.js';
 import { ScenarioError, loadScenario, parseZonedIsoMs } from '../sim/scenario.js';
 import * as signals from '../sim/signals/index.js';
 
@@ -21,7 +22,7 @@ interface CommonOptions {
 }
 
 /** `vpp sim`: run a scenario and write its results. */
-export async function simCommand(scenarioPath: string, options: CommonOptions & { out: string; progress: boolean }): Promise<void> {
+export async function simCommand(scenarioPath: string, options: CommonOptions & { out: string; progress: boolean; transport?: SimTransportKind | 'direct'; nats?: string }): Promise<void> {
   const scenario = loadScenario(scenarioPath);
   const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} intervals | ETA {eta}s', stream: process.stderr }, Presets.shades_classic) : undefined;
   let started = false;
@@ -31,6 +32,8 @@ export async function simCommand(scenarioPath: string, options: CommonOptions & 
     forecast: options.forecast,
     solver: options.solver,
     dataDir: options.data,
+    transport: options.transport,
+    natsServers: options.nats,
     onProgress: bar
       ? (done, total) => {
           if (!started) bar.start(total, 0);

@@ -26,6 +26,8 @@ program
   .addOption(forecastOption())
   .addOption(solverOption())
   .addOption(dataOption())
+  .addOption(new Option('--transport <kind>', "network the VPP pass runs through (default: the scenario's consensus.transport, else memory)").choices(['memory', 'nats', 'libp2p', 'direct']))
+  .option('--nats <url>', 'NATS server URL(s) for --transport nats (default: the scenario\'s consensus.natsServers, else nats://127.0.0.1:4222)')
   .option('--no-progress', 'no progress bar')
   .action(simCommand);
 

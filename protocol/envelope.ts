@@ -179,6 +179,40 @@ export function decodeEnvelope<T extends MessageType = MessageType>(bytes: unkno
   }
 }
 
+/** What `peekEnvelope` reads without checking: NOT authenticated. */
+export interface EnvelopePeek {
+  /** `envelopeId` of the signed bytes (equal for every copy of one signed message). */
+  id: Uint8Array;
+  type: string;
+  sender: Uint8Array;
+  /** The msgpack-decoded payload, unvalidated. */
+  payload: unknown;
+}
+
+/**
+ * Reads an envelope's id, type, sender and payload WITHOUT verifying anything, or undefined when
+ * the bytes are not shaped like an envelope. Only for dropping a copy of something already taken
+ * before paying for a signature check; everything acted upon must come from `decodeEnvelope`.
+ */
+export function peekEnvelope(bytes: Uint8Array, limits: WireLimits = DEFAULT_WIRE_LIMITS): EnvelopePeek | undefined {
+  try {
+    const maxBytes = maxAnyEnvelopeBytes(limits);
+    if (bytes.length > maxBytes) return undefined;
+    const outer = decodeMsgpack(bytes, { maxStrLength: 0, maxBinLength: maxBytes, maxArrayLength: 2, maxMapLength: 0, maxExtLength: 0 });
+    if ('error' in outer || !Array.isArray(outer.value) || !(outer.value[0] instanceof Uint8Array)) return undefined;
+    const signedBytes = outer.value[0];
+    const header = decodeMsgpack(signedBytes, { maxStrLength: MAX_NETWORK_ID_LENGTH, maxBinLength: maxBytes, maxArrayLength: 7, maxMapLength: 0, maxExtLength: 0 });
+    if ('error' in header || !Array.isArray(header.value) || header.value.length !== 7) return undefined;
+    const [, , type, sender, , , payload] = header.value as unknown[];
+    if (typeof type !== 'string' || !(sender instanceof Uint8Array) || !(payload instanceof Uint8Array)) return undefined;
+    const body = decodeMsgpack(payload, { maxStrLength: limits.maxStrLength, maxBinLength: limits.maxBinLength, maxArrayLength: Math.min(limits.maxArrayLength, payload.length), maxMapLength: Math.min(limits.maxMapLength, payload.length), maxExtLength: 0 });
+    if ('error' in body) return undefined;
+    return { id: envelopeId(signedBytes), type, sender, payload: body.value };
+  } catch {
+    return undefined;
+  }
+}
+
 function decodeUnsafe<T extends MessageType>(bytes: unknown, options: DecodeOptions<T>): DecodeResult<MessageOf<T>> {
   const limits = options.limits ?? DEFAULT_WIRE_LIMITS;
   if (!(bytes instanceof Uint8Array)) return fail('VPP_ERR_MALFORMED', 'envelope: expected a Uint8Array');

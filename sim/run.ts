@@ -8,18 +8,21 @@ import { SimulatedBattery } from '../actors/devices/simulated-battery.js';
 import { SimulatedEvCharger } from '../actors/devices/simulated-ev-charger.js';
 import type { SimulatedDevice } from '../actors/devices/simulated-device.js';
 import { createLpBackend, type LpBackendName } from '../solver/backend.js';
-import { createPlanner, type Planner } from '../solver/planner.js';
+import { createPlanner } from '../solver/planner.js';
 import { createForecaster, type Forecaster } from './forecast.js';
 import { type Fleet, type FleetMember, buildFleet } from './fleet.js';
 import { type Grid, SignalLoader } from './inputs.js';
 import { solvePerfectForesight, type PerfectForesightSchedule } from './perfect-foresight.js';
-import type { FlexibilityOffer } from '../protocol/offer.js';
 import { seededRandom } from './random.js';
 import { type IntervalRecord, resultHash, timeseriesCsv } from './results.js';
 import type { Scenario } from './scenario.js';
 import { resolveDataDir } from './signals/data-dir.js';
 import type { LoadReport } from './signals/series.js';
 import { checkLimits } from './limit-check.js';
+import { PlanMaker, type PlanningSettings } from '../nodes/planning.js';
+import { setpointForPlan } from '../actors/offer.js';
+import { SimConsensus, type ConsensusSummary, type SimConsensusSettings, type SimTransportKind } from './consensus-network.js';
+import { percentile } from './percentile.js';
 
 /** How to run a scenario; everything not given comes from the scenario or the defaults. */
 export interface RunOptions {
@@ -29,6 +32,10 @@ export interface RunOptions {
   forecast?: string;
   solver?: LpBackendName;
   dataDir?: string;
+  /** Overrides the scenario's `consensus.transport` (`direct` = plan in-process, no protocol). */
+  transport?: SimTransportKind | 'direct';
+  /** Overrides the scenario's `consensus.natsServers`. */
+  natsServers?: string;
   onProgress?: (doneIntervals: number, totalIntervals: number) => void;
 }
 
@@ -135,15 +142,15 @@ interface PassResult {
   evTotals: { requestedKWh: number; deliveredKWh: number; sessions: number; sessionsShort: number };
 }
 
-/** What a dispatch policy decides for one interval: the setpoint of each DER id for its first period. */
+/** What a dispatch policy decides for one interval. */
 interface PolicyDecision {
-  setpointKW(derId: string): number;
+  /** Setpoint of a DER for the interval, kW; undefined when no plan reached it (its actor then keeps what it holds, or its safe default). */
+  setpointKW(derId: string): number | undefined;
   /** Plan length of the decision, in intervals (the setpoint is held that long unless re-planned). */
   holdIntervals: number;
   forecastPricePerMWh?: number;
 }
 
-/** Decides each interval's setpoints; `offers` asks every DER actor for its flexibility now. */
 /** Solve statistics a rolling-horizon policy collects. */
 interface PlanningStats {
   solveMs: number[];
@@ -151,40 +158,52 @@ interface PlanningStats {
   strategy: string;
 }
 
-/**
- * The rolling-horizon VPP: every interval the DER actors offer their flexibility, the planner
- * solves the horizon on the forecast, and the first period's setpoints are committed.
- */
-function rollingHorizonPolicy(run: PreparedRun, fleet: Fleet, planner: Planner, forecaster: Forecaster, stats: PlanningStats) {
-  const { grid, horizonIntervals, blocks, scenario } = run;
-  const policy: PolicyFn = async (i, nowMs, offers) => {
-    const pvForecasts = fleet.pvProfiles.map((profile) => forecaster.forecast(profile, i, horizonIntervals));
-    const pvKW = (member: FleetMember) =>
-      member.pvProfileIndex === undefined ? undefined : pvForecasts[member.pvProfileIndex].map((v) => v * (member.pvSizeKW ?? 0));
-    const forecast = forecaster.forecast(run.pricePerMWh, i, horizonIntervals);
-    const offered = await offers(pvKW);
-    const plan = planner.plan({
-      nowMs, startMs: nowMs, intervalMs: grid.intervalMs, horizonIntervals, offers: offered, pricePerMWh: forecast, blocks,
-      terminalEnergy: scenario.planning.terminalEnergy, evUnmetPenaltyPerKWh: scenario.planning.evUnmetPenaltyPerKWh,
-    }, { setpointPeriods: 1 });
-    stats.solveMs.push(plan.solver.solveMs);
-    stats.lpSolves += plan.solver.lpSolves;
-    stats.strategy = plan.solver.strategy;
-    // A PV setpoint is an export cap. Planned at its forecast maximum, the PV is not to be curtailed:
-    // send its rating, or a sunnier hour than forecast would be capped at the forecast.
-    const uncurtailed = new Map<string, number>();
-    offered.forEach((offer, k) => {
-      if (offer.kind === 'pv' && (plan.setpointsKW[offer.derId]?.[0] ?? 0) >= offer.maxPowerKW[0] - 1e-6) {
-        uncurtailed.set(offer.derId, fleet.members[k].device.capabilities().maxExportKW);
-      }
-    });
-    return {
-      setpointKW: (derId) => uncurtailed.get(derId) ?? plan.setpointsKW[derId]?.[0] ?? 0,
-      holdIntervals: blocks[0],
-      forecastPricePerMWh: forecast[0],
-    };
+/** The planner settings of a run, as every coordinator of its network shares them. */
+function planningSettings(run: PreparedRun): PlanningSettings {
+  return {
+    horizonIntervals: run.horizonIntervals,
+    intervalMs: run.grid.intervalMs,
+    blocks: run.blocks,
+    terminalEnergy: run.scenario.planning.terminalEnergy,
+    evUnmetPenaltyPerKWh: run.scenario.planning.evUnmetPenaltyPerKWh,
   };
-  return policy;
+}
+
+/**
+ * The rolling-horizon VPP: every interval the DER actors offer their flexibility, a plan is made
+ * on the forecast, and each DER follows its first-period setpoint. With a network the offers and
+ * the plan go through the real protocol (signed offers, the BFT round, verified certificates);
+ * without one (`direct`) the same plan maker is called in-process.
+ */
+function rollingHorizonPolicy(
+  run: PreparedRun,
+  fleet: Fleet,
+  planMaker: PlanMaker,
+  forecaster: Forecaster,
+  startNetwork: ((agents: DerAgent[]) => Promise<SimConsensus>) | undefined,
+): PolicyFn {
+  const { grid, horizonIntervals, blocks } = run;
+  const members = new Map(fleet.members.map((member) => [member.device.id, member]));
+  let network: SimConsensus | undefined;
+  return async (i, nowMs, agents) => {
+    if (startNetwork) network ??= await startNetwork(agents);
+    const pvForecasts = fleet.pvProfiles.map((profile) => forecaster.forecast(profile, i, horizonIntervals));
+    const pvAvailableKW = (derId: string) => {
+      const member = members.get(derId);
+      return member?.pvProfileIndex === undefined ? undefined : pvForecasts[member.pvProfileIndex].map((v) => v * (member.pvSizeKW ?? 0));
+    };
+    const forecastPricePerMWh = forecaster.forecast(run.pricePerMWh, i, horizonIntervals)[0];
+    if (network) {
+      const slices = await network.plan(i, nowMs, pvAvailableKW);
+      return { setpointKW: (derId) => slices.get(derId)?.setpointsKW[0], holdIntervals: blocks[0], forecastPricePerMWh };
+    }
+    const window = { startMs: nowMs, intervalMs: grid.intervalMs, horizonIntervals };
+    const offers = await Promise.all(agents.map((agent) => agent.offer({ ...window, pvAvailableKW: pvAvailableKW(agent.id) })));
+    const plan = planMaker.make(nowMs, offers, []);
+    if (plan === undefined) throw new Error(`interval ${i}: no price forecast`);
+    const setpoints = new Map(offers.map((offer, k) => [offer.derId, setpointForPlan(offer, plan.setpointsKW[offer.derId][0], agents[k].capabilities())]));
+    return { setpointKW: (derId) => setpoints.get(derId), holdIntervals: blocks[0], forecastPricePerMWh };
+  };
 }
 
 /** Replays a precomputed schedule (perfect foresight) through the same actors and physics. */
@@ -192,7 +211,7 @@ function schedulePolicy(schedule: PerfectForesightSchedule): PolicyFn {
   return async (i) => ({ setpointKW: (derId) => schedule.setpointsKW.get(derId)?.[i] ?? 0, holdIntervals: 1 });
 }
 
-type PolicyFn = (i: number, nowMs: number, offers: (pvKW: (member: FleetMember) => number[] | undefined) => Promise<FlexibilityOffer[]>) => Promise<PolicyDecision>;
+type PolicyFn = (i: number, nowMs: number, agents: DerAgent[]) => Promise<PolicyDecision>;
 
 /**
  * One pass over the window on a virtual clock. With a policy, each interval's setpoints reach the
@@ -210,7 +229,7 @@ async function simulatePass(
   const { grid, stepMs, scenario } = run;
   const clock = new SimulatedClock();
   clock.set(grid.startMs);
-  const planTimeoutMs = (scenario.planTimeoutMin ?? 2 * scenario.market.intervalMin) * 60_000;
+  const planTimeoutMs = planTimeoutMsOf(scenario);
   const agents =
     control === 'actors'
       ? fleet.members.map((member) => new DerAgent({ adapter: member.device, ownerId: member.ownerId, feederId: member.feederId, planTimeoutMs, clock }))
@@ -240,13 +259,13 @@ async function simulatePass(
     const nowMs = grid.startMs + i * grid.intervalMs;
 
     if (policy) {
-      const window = { startMs: nowMs, intervalMs: grid.intervalMs, horizonIntervals: run.horizonIntervals };
-      const decision = await policy(i, nowMs, (pvKW) => Promise.all(agents.map((agent, k) => agent.offer({ ...window, pvAvailableKW: pvKW(fleet.members[k]) }))));
+      const decision = await policy(i, nowMs, agents);
       if (decision.forecastPricePerMWh !== undefined) result.forecastPricePerMWh[i] = decision.forecastPricePerMWh;
       clock.set(nowMs);
       for (const agent of agents) {
-        const slice = { setpointsKW: new Array(decision.holdIntervals).fill(decision.setpointKW(agent.id)), startMs: nowMs, intervalMs: grid.intervalMs, validUntilMs: nowMs + planTimeoutMs };
-        await agent.follow(slice, nowMs, stepMs);
+        const setpointKW = decision.setpointKW(agent.id);
+        if (setpointKW === undefined) await agent.step(nowMs, stepMs);
+        else await agent.follow({ setpointsKW: new Array(decision.holdIntervals).fill(setpointKW), startMs: nowMs, intervalMs: grid.intervalMs, validUntilMs: nowMs + planTimeoutMs }, nowMs, stepMs);
       }
       fleet.members.forEach((member, k) => (heldKW[k] = decision.setpointKW(member.device.id)));
     }
@@ -362,11 +381,6 @@ function evRequestSchedule(fleet: Fleet, grid: Grid): number[] {
   return perInterval;
 }
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 
@@ -388,6 +402,8 @@ export interface PassOutcome {
   planning?: PlanningStats & { backend: string; licence: string; forecast: string; forecastUsesFuture: boolean };
   /** The perfect-foresight pass: how its schedule was solved. */
   foresight?: Omit<PerfectForesightSchedule, 'setpointsKW'>;
+  /** The VPP pass through the protocol: how the network did. */
+  consensus?: ConsensusSummary;
 }
 
 /** Runs one pass of a prepared run. */
@@ -410,12 +426,52 @@ async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions
   const planner = createPlanner({ backend, strategy: run.scenario.planning.strategy, socBucketFrac: run.scenario.planning.socBucketFrac });
   const forecaster = createForecaster(options.forecast ?? 'seasonal-blend', { intervalsPerDay: Math.round((24 * MS_PER_HOUR) / run.grid.intervalMs) });
   const stats: PlanningStats = { solveMs: [], lpSolves: 0, strategy: run.scenario.planning.strategy };
-  const pass = await simulatePass(run, fleet, rollingHorizonPolicy(run, fleet, planner, forecaster, stats), 'actors', onInterval);
+  const priceForecast = (intervalStartMs: number) => forecaster.forecast(run.pricePerMWh, (intervalStartMs - run.grid.startMs) / run.grid.intervalMs, run.horizonIntervals);
+  const planMaker = new PlanMaker(planner, planningSettings(run), priceForecast, (record) => {
+    stats.solveMs.push(record.solveMs);
+    stats.lpSolves += record.lpSolves;
+    stats.strategy = record.strategy;
+  });
+  const consensus = consensusSettings(run.scenario, options);
+  const transport = consensus.transport;
+  let network: SimConsensus | undefined;
+  const startNetwork =
+    transport === 'direct'
+      ? undefined
+      : async (agents: DerAgent[]) =>
+          (network = await SimConsensus.start({
+            settings: { ...consensus, transport },
+            seed: run.seed,
+            networkId: 'vpp-sim',
+            grid: { originMs: run.grid.startMs, intervalMs: run.grid.intervalMs },
+            horizonIntervals: run.horizonIntervals,
+            planMaker,
+            agents,
+            planTimeoutMs: planTimeoutMsOf(run.scenario),
+          }));
+  let pass: PassResult;
+  try {
+    pass = await simulatePass(run, fleet, rollingHorizonPolicy(run, fleet, planMaker, forecaster, startNetwork), 'actors', onInterval);
+  } finally {
+    await (network as SimConsensus | undefined)?.stop();
+  }
   return {
     kind,
     pass,
     planning: { ...stats, backend: backend.name, licence: backend.licence, forecast: forecaster.name, forecastUsesFuture: forecaster.usesFutureValues },
+    ...(network ? { consensus: (network as SimConsensus).summary() } : {}),
   };
+}
+
+/** The run's network: the scenario's `consensus` block with the command line's overrides. */
+function consensusSettings(scenario: Scenario, options: RunOptions): Omit<SimConsensusSettings, 'transport'> & { transport: SimTransportKind | 'direct' } {
+  const { faults: _faults, ...settings } = scenario.consensus;
+  return { ...settings, transport: options.transport ?? settings.transport, natsServers: options.natsServers ?? settings.natsServers };
+}
+
+/** Without a fresh plan for this long a DER falls back to its safe default, ms. */
+function planTimeoutMsOf(scenario: Scenario): number {
+  return (scenario.planTimeoutMin ?? 2 * scenario.market.intervalMin) * 60_000;
 }
 
 /**
@@ -484,6 +540,7 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
       limitViolations: vpp.limitViolations + baseline.limitViolations + foresight.limitViolations,
       bmsCuts: vpp.bmsCuts,
     },
+    ...(vppOutcome.consensus ? { consensus: vppOutcome.consensus } : {}),
     solver: {
       backend: stats.backend,
       licence: stats.licence,

@@ -131,6 +131,26 @@ export const scenarioSchema = z.strictObject({
   }),
   /** Without a fresh plan for this long a DER falls back to its safe default. */
   planTimeoutMin: z.number().positive().optional(),
+  /** The network the VPP pass runs through: coordinators, peer nodes and the transport between them. */
+  consensus: z
+    .strictObject({
+      /** `memory` (default): in-process hub in virtual time; `nats` / `libp2p`: real connections; `direct`: no protocol, plans made in-process. */
+      transport: z.enum(['memory', 'nats', 'libp2p', 'direct']).default('memory'),
+      /** Coordinator nodes (validators), n = 3f+1 tolerates f Byzantine ones. */
+      validators: z.number().int().min(1).max(64).default(4),
+      /** Peer nodes the fleet's DERs are dealt to (at most one per DER). */
+      peers: z.number().int().min(1).default(20),
+      /** How validators check a proposal: re-solve it (default) or only verify it against the offers. */
+      validation: z.enum(['re-solve', 'verify']).default('re-solve'),
+      /** One-way delay of every in-memory link, ms. */
+      linkDelayMs: z.number().nonnegative().default(2),
+      /** NATS server URL(s) for `transport: nats`. */
+      natsServers: z.string().min(1).default('nats://127.0.0.1:4222'),
+      /** Longest a round may take before the interval goes on without a plan (DERs keep their safe default), ms. */
+      roundBudgetMs: z.number().positive().default(10_000),
+      faults: z.array(z.unknown()).default([]),
+    })
+    .prefault({}),
 });
 export type Scenario = z.infer<typeof scenarioSchema>;
 

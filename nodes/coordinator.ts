@@ -1,0 +1,175 @@
+/**
+ * A coordinator node: a validator of the network's BFT round. It collects the peers' signed offers,
+ * proposes a plan from them when it is the round's proposer, checks other proposers' plans against
+ * the offers they name (re-solving them), and, once a plan commits, publishes the commit
+ * certificate with the plan for the DERs. Transports, keys, clock and timers are injected, so the
+ * same class runs as a process (`vpp coordinator`), in tests and inside a simulation.
+ */
+import { performance } from 'node:perf_hooks';
+import { EnvelopeSigner, type WireLimits } from '../protocol/envelope.js';
+import { toHex, type KeyPair } from '../protocol/keys.js';
+import type { FlexibilityOffer } from '../protocol/offer.js';
+import { SignedRound, type HeightGrid, type RoundDecision, type RoundStats, type SignedRoundOptions, type RoundValue } from '../protocol/round/index.js';
+import type { Transport } from '../protocol/transport/index.js';
+import { createNodeCryptoVerifier } from '../protocol/verifier-node-crypto.js';
+import { OfferPool, type OfferRejectCode } from './offer-pool.js';
+import type { PlanMaker, PlanValidation } from './planning.js';
+import { NETWORK_TOPICS } from './topics.js';
+
+/** Configuration of a `Coordinator`. */
+export interface CoordinatorOptions {
+  transport: Transport;
+  networkId: string;
+  keyPair: KeyPair;
+  /** Public keys of the validator set, in proposer order (this node's among them). */
+  validators: readonly Uint8Array[];
+  grid: HeightGrid;
+  /** Native intervals per offer (the planning horizon). */
+  horizonIntervals: number;
+  planMaker: PlanMaker;
+  /** How proposals are checked; default `re-solve`. */
+  validation?: PlanValidation;
+  /** Peer keys (hex) allowed to offer; undefined = any key. */
+  allowedPeers?: ReadonlySet<string>;
+  /** Clock for envelopes, replay windows and offer freshness, UTC epoch ms; default `Date.now`. */
+  clock?: () => number;
+  /** Anything else the signed round takes (timers, timeouts, injected faults). */
+  round?: Partial<Omit<SignedRoundOptions, 'transport' | 'networkId' | 'keyPair' | 'validators' | 'grid' | 'getPlan' | 'validatePlan' | 'onDecide' | 'clock'>>;
+  limits?: WireLimits;
+  /** Called once per decided height, after the commit was published. */
+  onDecide?(decision: RoundDecision, commitMs: number): void;
+}
+
+/** Counters of one coordinator. */
+export interface CoordinatorStats {
+  offers: { accepted: number; rejected: Partial<Record<OfferRejectCode, number>> };
+  /** Proposals this node judged invalid, with the last reason. */
+  proposalsRejected: number;
+  lastRejectReason?: string;
+  heightsDecided: number;
+  /** Heights decided in a round above 0 (the first proposer failed). */
+  roundChanges: number;
+  round: RoundStats;
+}
+
+/** A validator node; see the module comment. */
+export class Coordinator {
+  readonly id: string;
+  private readonly options: CoordinatorOptions;
+  private readonly round: SignedRound;
+  private readonly pool: OfferPool;
+  private readonly commitSigner: EnvelopeSigner;
+  private readonly startedAt = new Map<number, number>();
+  private unsubscribeOffers: (() => void) | undefined;
+  private proposalsRejected = 0;
+  private lastRejectReason: string | undefined;
+  private heightsDecided = 0;
+  private roundChanges = 0;
+
+  constructor(options: CoordinatorOptions) {
+    this.options = options;
+    this.id = toHex(options.keyPair.publicKey);
+    const clock = options.clock ?? Date.now;
+    this.pool = new OfferPool({
+      networkId: options.networkId,
+      verifier: createNodeCryptoVerifier(),
+      intervalMs: options.grid.intervalMs,
+      originMs: options.grid.originMs,
+      horizonIntervals: options.horizonIntervals,
+      allowedSenders: options.allowedPeers,
+      clock,
+      limits: options.limits,
+    });
+    // Commits are trusted for their certificate, not for who relays them: a second signer with the
+    // same key is harmless here (peers do not run commits through a replay guard).
+    this.commitSigner = new EnvelopeSigner({ networkId: options.networkId, keyPair: options.keyPair, clock, limits: options.limits });
+    this.round = new SignedRound({
+      ...options.round,
+      transport: options.transport,
+      topic: NETWORK_TOPICS.consensus,
+      networkId: options.networkId,
+      keyPair: options.keyPair,
+      validators: options.validators,
+      grid: options.grid,
+      clock,
+      limits: options.limits,
+      getPlan: (_height, intervalStartMs) => this.propose(intervalStartMs),
+      validatePlan: (_height, intervalStartMs, value) => this.validate(intervalStartMs, value),
+      onDecide: (decision) => this.decided(decision),
+    });
+  }
+
+  /** Subscribes to offers and consensus (the transport must be started). */
+  start(): void {
+    this.unsubscribeOffers = this.options.transport.subscribe(NETWORK_TOPICS.offers, (data) => {
+      this.pool.admit(data);
+    });
+    this.round.start();
+  }
+
+  /** Starts consensus on the interval with index `height` (ignored when the node is already there or past it). */
+  startHeight(height: number): void {
+    if (height <= this.round.engine.height) return;
+    this.startedAt.set(height, performance.now());
+    this.round.startHeight(height);
+  }
+
+  /** Number of peers whose offers for the interval this node holds. */
+  offerSenders(intervalStartMs: number): number {
+    return this.pool.current(intervalStartMs).length;
+  }
+
+  /** The decision of a recent height, if decided. */
+  decision(height: number): RoundDecision | undefined {
+    return this.round.decision(height);
+  }
+
+  /** Stops listening and cancels timers; the transport is left to its owner. */
+  stop(): void {
+    this.unsubscribeOffers?.();
+    this.round.stop();
+  }
+
+  stats(): CoordinatorStats {
+    return {
+      offers: this.pool.stats(),
+      proposalsRejected: this.proposalsRejected,
+      ...(this.lastRejectReason !== undefined ? { lastRejectReason: this.lastRejectReason } : {}),
+      heightsDecided: this.heightsDecided,
+      roundChanges: this.roundChanges,
+      round: this.round.stats(),
+    };
+  }
+
+  private propose(intervalStartMs: number): RoundValue | undefined {
+    const held = this.pool.current(intervalStartMs);
+    const offerIds = held.map((h) => h.id);
+    const plan = this.options.planMaker.make(intervalStartMs, held.flatMap((h) => h.offers), offerIds);
+    return plan === undefined ? undefined : { plan, offerIds };
+  }
+
+  private validate(intervalStartMs: number, value: RoundValue): boolean {
+    const found = this.pool.lookup(intervalStartMs, value.offerIds);
+    const reason =
+      'missing' in found
+        ? `offer ${found.missing.slice(0, 16)}… is not held`
+        : this.options.planMaker.rejectReason(intervalStartMs, value.plan, found.held.flatMap((h): FlexibilityOffer[] => h.offers), value.offerIds, this.options.validation ?? 're-solve');
+    if (reason === undefined) return true;
+    this.proposalsRejected++;
+    this.lastRejectReason = reason;
+    return false;
+  }
+
+  private decided(decision: RoundDecision): void {
+    const started = this.startedAt.get(decision.height);
+    this.startedAt.delete(decision.height);
+    const commitMs = started === undefined ? Number.NaN : performance.now() - started;
+    this.heightsDecided++;
+    if (decision.commit.round > 0) this.roundChanges++;
+    this.pool.closeBefore(decision.intervalStartMs);
+    this.options.transport.publish(NETWORK_TOPICS.commits, this.commitSigner.seal(decision.commit)).catch(() => {
+      // A refused publish (transport down) is covered by the other validators' copies and by catch-up.
+    });
+    this.options.onDecide?.(decision, commitMs);
+  }
+}

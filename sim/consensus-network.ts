@@ -1,0 +1,279 @@
+/**
+ * The real protocol inside a simulation: n coordinator nodes and m peer nodes (the fleet's DER
+ * actors split among them) on one transport. Every interval the peers sign and publish their
+ * offers, the coordinators run the BFT round on them, and each peer hands its DERs only the plan of
+ * a certificate it verified. On the in-memory hub everything runs in virtual time (deliveries and
+ * timers from one discrete-event queue), so a seed fixes the run; on NATS or libp2p the round runs
+ * in real time between real connections.
+ */
+import { performance } from 'node:perf_hooks';
+import type { DerAgent } from '../actors/der-agent.js';
+import type { PlanSlice } from '../actors/der-actor.js';
+import { Coordinator } from '../nodes/coordinator.js';
+import { PeerNode } from '../nodes/peer.js';
+import type { PlanMaker, PlanValidation } from '../nodes/planning.js';
+import { SafetyChecker } from '../protocol/consensus/index.js';
+import { sha256 } from '../protocol/hashes.js';
+import { keyPairFromSeed, toHex, type KeyPair } from '../protocol/keys.js';
+import type { HeightGrid } from '../protocol/round/index.js';
+import { createTransport, MemoryHub, type Transport, type TransportConfig } from '../protocol/transport/index.js';
+import { percentile } from './percentile.js';
+import { VirtualTime } from './virtual-time.js';
+
+/** Transports a simulation can run the protocol over. */
+export type SimTransportKind = 'memory' | 'nats' | 'libp2p';
+
+/** How the simulated network is laid out. */
+export interface SimConsensusSettings {
+  transport: SimTransportKind;
+  validators: number;
+  peers: number;
+  validation: PlanValidation;
+  /** One-way delay on every in-memory link, ms. */
+  linkDelayMs: number;
+  /** NATS server URL(s) for `transport: nats`. */
+  natsServers: string;
+  /** Longest a round may take before the interval goes on without a plan, ms (wall time on real transports). */
+  roundBudgetMs: number;
+}
+
+/** What the summary reports about consensus. */
+export interface ConsensusSummary {
+  transport: SimTransportKind;
+  validators: number;
+  peers: number;
+  /** Heights started. */
+  rounds: number;
+  /** Heights every peer received a verified certificate for. */
+  commits: number;
+  /** Heights decided in a round above 0. */
+  roundChanges: number;
+  /** Wall time from a height's start to its decision at a coordinator, ms. */
+  commitMsP50: number;
+  commitMsP99: number;
+  /** Heights with two different certified plans, counted from what the peers and coordinators saw. */
+  safetyViolations: number;
+  /** Envelopes the coordinators rejected (offers and consensus messages), by code. */
+  rejected: Record<string, number>;
+  /** Proposals the coordinators judged invalid. */
+  proposalsRejected: number;
+  /** DER-intervals without a certified plan: those DERs kept their safe default. */
+  uncertifiedDerIntervals: number;
+}
+
+/** One network for a simulation; see the module comment. */
+export class SimConsensus {
+  private readonly commitMs: number[] = [];
+  private readonly safety = new SafetyChecker();
+  private rounds = 0;
+  private commits = 0;
+  private uncertified = 0;
+  /** Sim time of the current interval's start and the wall time it began (real transports). */
+  private simNowMs: number;
+  private wallAtNowMs = performance.now();
+
+  private constructor(
+    private readonly settings: SimConsensusSettings,
+    private readonly grid: HeightGrid,
+    private readonly coordinators: Coordinator[],
+    private readonly peers: { node: PeerNode; agents: DerAgent[] }[],
+    private readonly transports: Transport[],
+    private readonly virtualTime: VirtualTime | undefined,
+  ) {
+    this.simNowMs = grid.originMs;
+  }
+
+  /**
+   * Builds and starts the nodes. Keys come from `seed`; agents are dealt to peers round-robin.
+   */
+  static async start(options: {
+    settings: SimConsensusSettings;
+    seed: number;
+    networkId: string;
+    grid: HeightGrid;
+    horizonIntervals: number;
+    planMaker: PlanMaker;
+    agents: DerAgent[];
+    planTimeoutMs: number;
+  }): Promise<SimConsensus> {
+    const { settings, grid, seed, networkId } = options;
+    const virtualTime = settings.transport === 'memory' ? new VirtualTime(grid.originMs) : undefined;
+    const hub = virtualTime ? new MemoryHub({ seed, schedule: virtualTime.schedule, defaultLink: { delayMs: settings.linkDelayMs } }) : undefined;
+    const validatorKeys = Array.from({ length: settings.validators }, (_, k) => simKey(seed, 'validator', k));
+    const validators = validatorKeys.map((k) => k.publicKey);
+    const peerCount = Math.max(1, Math.min(settings.peers, options.agents.length));
+    const peerKeys = Array.from({ length: peerCount }, (_, k) => simKey(seed, 'peer', k));
+    const transports: Transport[] = [];
+    let network: SimConsensus | undefined;
+    const clock = (): number => network?.now() ?? grid.originMs;
+    const { planMaker, horizonIntervals } = options;
+    const libp2pAddrs: string[] = [];
+    const newTransport = async (name: string, bootstrap: string[]): Promise<Transport> => {
+      const config: TransportConfig =
+        settings.transport === 'memory' ? { kind: 'memory', name, network: networkId }
+          : settings.transport === 'nats' ? { kind: 'nats', name, network: networkId, servers: settings.natsServers }
+            : { kind: 'libp2p', name, network: networkId, bootstrap, redialIntervalMs: 200 };
+      const transport = await createTransport(config, { hub });
+      await transport.start();
+      transports.push(transport);
+      if (settings.transport === 'libp2p') {
+        const { Libp2pTransport } = await import('../protocol/transport/libp2p.js');
+        if (transport instanceof Libp2pTransport && name.startsWith('coordinator')) libp2pAddrs.push(transport.listenAddrs()[0]);
+      }
+      return transport;
+    };
+    const coordinators: Coordinator[] = [];
+    for (const [k, keyPair] of validatorKeys.entries()) {
+      const coordinator = new Coordinator({
+        transport: await newTransport(`coordinator-${k}`, [...libp2pAddrs]),
+        networkId,
+        keyPair,
+        validators,
+        grid,
+        horizonIntervals,
+        planMaker,
+        validation: settings.validation,
+        allowedPeers: new Set(peerKeys.map((p) => toHex(p.publicKey))),
+        clock,
+        round: virtualTime ? { schedule: virtualTime.schedule } : {},
+        onDecide: (decision, ms) => {
+          network?.recordDecision(toHex(keyPair.publicKey), decision.height, toHex(decision.commit.planHash), ms);
+        },
+      });
+      coordinators.push(coordinator);
+    }
+    const peers: { node: PeerNode; agents: DerAgent[] }[] = [];
+    for (const [k, keyPair] of peerKeys.entries()) {
+      const agents = options.agents.filter((_, index) => index % peerCount === k);
+      const node = new PeerNode({
+        transport: await newTransport(`peer-${k}`, [...libp2pAddrs]),
+        networkId,
+        keyPair,
+        validators,
+        grid,
+        agents,
+        horizonIntervals,
+        planTimeoutMs: options.planTimeoutMs,
+        clock,
+        onCertified: (plan) => network?.safety.record(`peer-${k}`, plan.height, toHex(plan.planHash)),
+      });
+      peers.push({ node, agents });
+    }
+    network = new SimConsensus(settings, grid, coordinators, peers, transports, virtualTime);
+    for (const c of coordinators) c.start();
+    for (const p of peers) p.node.start();
+    if (settings.transport === 'libp2p') await network.waitForMesh();
+    return network;
+  }
+
+  /** The network's clock: virtual time on the memory hub, else sim time advancing with the wall clock within an interval. */
+  now(): number {
+    return this.virtualTime ? this.virtualTime.now() : this.simNowMs + (performance.now() - this.wallAtNowMs);
+  }
+
+  /**
+   * Runs the protocol for interval `height` starting at `intervalStartMs`: offers, the round, the
+   * certificates. Returns what each DER should follow (undefined: no certified plan names it).
+   */
+  async plan(height: number, intervalStartMs: number, pvAvailableKW: (derId: string) => number[] | undefined): Promise<Map<string, PlanSlice | undefined>> {
+    this.simNowMs = intervalStartMs;
+    this.wallAtNowMs = performance.now();
+    this.virtualTime?.advanceTo(intervalStartMs);
+    await Promise.all(this.peers.map((p) => p.node.publishOffers(intervalStartMs, pvAvailableKW)));
+    const allCertified = (): boolean => this.peers.every((p) => p.node.certified(intervalStartMs) !== undefined);
+    this.rounds++;
+    if (this.virtualTime) {
+      // Offers travel one link delay; the round starts once they had time to arrive.
+      this.virtualTime.advanceTo(intervalStartMs + 2 * this.settings.linkDelayMs + 1);
+      for (const c of this.coordinators) c.startHeight(height);
+      this.virtualTime.runUntil(allCertified, intervalStartMs + this.settings.roundBudgetMs);
+    } else {
+      await waitFor(() => this.offersArrived(intervalStartMs), Math.min(1000, this.settings.roundBudgetMs / 4));
+      for (const c of this.coordinators) c.startHeight(height);
+      await waitFor(allCertified, this.settings.roundBudgetMs);
+    }
+    if (allCertified()) this.commits++;
+    const slices = new Map<string, PlanSlice | undefined>();
+    for (const { node, agents } of this.peers) {
+      for (const agent of agents) {
+        const slice = node.sliceFor(agent, intervalStartMs);
+        if (slice === undefined) this.uncertified++;
+        slices.set(agent.id, slice);
+      }
+    }
+    return slices;
+  }
+
+  summary(): ConsensusSummary {
+    const rejected: Record<string, number> = {};
+    const add = (counts: Partial<Record<string, number>>) => {
+      for (const [code, n] of Object.entries(counts)) rejected[code] = (rejected[code] ?? 0) + (n ?? 0);
+    };
+    let roundChanges = 0;
+    let proposalsRejected = 0;
+    for (const c of this.coordinators) {
+      const stats = c.stats();
+      add(stats.offers.rejected);
+      add(stats.round.rejected);
+      roundChanges = Math.max(roundChanges, stats.roundChanges);
+      proposalsRejected += stats.proposalsRejected;
+    }
+    let conflicting = 0;
+    for (const p of this.peers) {
+      const stats = p.node.stats();
+      add(stats.rejectedCommits);
+      conflicting += stats.conflictingCommits;
+    }
+    return {
+      transport: this.settings.transport,
+      validators: this.coordinators.length,
+      peers: this.peers.length,
+      rounds: this.rounds,
+      commits: this.commits,
+      roundChanges,
+      commitMsP50: percentile(this.commitMs, 50),
+      commitMsP99: percentile(this.commitMs, 99),
+      safetyViolations: Math.max(this.safety.safetyViolations, conflicting > 0 ? 1 : 0),
+      rejected,
+      proposalsRejected,
+      uncertifiedDerIntervals: this.uncertified,
+    };
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.coordinators) c.stop();
+    for (const p of this.peers) p.node.stop();
+    await Promise.all(this.transports.map((t) => t.stop()));
+  }
+
+  private recordDecision(validator: string, height: number, planHashHex: string, commitMs: number): void {
+    this.safety.record(validator, height, planHashHex);
+    if (Number.isFinite(commitMs)) this.commitMs.push(commitMs);
+  }
+
+  private offersArrived(intervalStartMs: number): boolean {
+    return this.coordinators.every((c) => c.offerSenders(intervalStartMs) >= this.peers.length);
+  }
+
+  /** Waits until every peer's libp2p node sees a coordinator subscribed to offers (gossipsub needs the subscription exchange). */
+  private async waitForMesh(): Promise<void> {
+    const { Libp2pTransport } = await import('../protocol/transport/libp2p.js');
+    const ready = () =>
+      this.transports.every((t) => !(t instanceof Libp2pTransport) || t.name.startsWith('coordinator') ? true : t.topicPeers('offers').length >= this.coordinators.length);
+    await waitFor(ready, 15_000);
+  }
+}
+
+function simKey(seed: number, role: string, index: number): KeyPair {
+  return keyPairFromSeed(sha256(new TextEncoder().encode(`vpp-sim:${seed}:${role}:${index}`)));
+}
+
+async function waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const until = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  return true;
+}
+
