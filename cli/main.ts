@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { simCommand, planCommand, dataCommand } from './commands.js';
 import { keygenCommand } from './keygen.js';
+import { coordinatorCommand, peerCommand } from './nodes.js';
 
 function integer(text: string): number {
   const value = Number(text);
@@ -58,6 +59,18 @@ program
   .action((options: { out: string; force?: boolean }) => {
     keygenCommand(options);
   });
+
+program
+  .command('coordinator')
+  .description('run a coordinator node (a validator of the BFT round) from its config file; events as JSON lines')
+  .requiredOption('--config <file>', 'coordinator config (YAML or JSON)')
+  .action(coordinatorCommand);
+
+program
+  .command('peer')
+  .description("run a peer node (a DER owner's site: its devices' actors) from its config file; events as JSON lines")
+  .requiredOption('--config <file>', 'peer config (YAML or JSON)')
+  .action(peerCommand);
 
 program.parseAsync().catch((error: Error & { code?: string }) => {
   process.stderr.write(`vpp: ${error.message}\n`);

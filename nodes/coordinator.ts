@@ -33,8 +33,10 @@ export interface CoordinatorOptions {
   allowedPeers?: ReadonlySet<string>;
   /** Clock for envelopes, replay windows and offer freshness, UTC epoch ms; default `Date.now`. */
   clock?: () => number;
+  /** Replay window of offers and consensus envelopes, ms of `clock` (default 30,000). */
+  replayWindowMs?: number;
   /** Anything else the signed round takes (timers, timeouts, injected faults). */
-  round?: Partial<Omit<SignedRoundOptions, 'transport' | 'networkId' | 'keyPair' | 'validators' | 'grid' | 'getPlan' | 'validatePlan' | 'onDecide' | 'clock'>>;
+  round?: Partial<Omit<SignedRoundOptions, 'transport' | 'networkId' | 'keyPair' | 'validators' | 'grid' | 'getPlan' | 'validatePlan' | 'onDecide' | 'clock' | 'replayWindowMs'>>;
   limits?: WireLimits;
   /** Called once per decided height, after the commit was published. */
   onDecide?(decision: RoundDecision, commitMs: number): void;
@@ -46,6 +48,9 @@ export interface CoordinatorStats {
   /** Proposals this node judged invalid, with the last reason. */
   proposalsRejected: number;
   lastRejectReason?: string;
+  /** Heights this node was proposer for but could not plan (solver error), with the last message. */
+  planFailures: number;
+  lastPlanFailure?: string;
   heightsDecided: number;
   /** Heights decided in a round above 0 (the first proposer failed). */
   roundChanges: number;
@@ -62,6 +67,8 @@ export class Coordinator {
   private readonly startedAt = new Map<number, number>();
   private unsubscribeOffers: (() => void) | undefined;
   private proposalsRejected = 0;
+  private planFailures = 0;
+  private lastPlanFailure: string | undefined;
   private lastRejectReason: string | undefined;
   private heightsDecided = 0;
   private roundChanges = 0;
@@ -78,6 +85,7 @@ export class Coordinator {
       horizonIntervals: options.horizonIntervals,
       allowedSenders: options.allowedPeers,
       clock,
+      replayWindowMs: options.replayWindowMs,
       limits: options.limits,
     });
     // Commits are trusted for their certificate, not for who relays them: a second signer with the
@@ -92,6 +100,7 @@ export class Coordinator {
       validators: options.validators,
       grid: options.grid,
       clock,
+      replayWindowMs: options.replayWindowMs,
       limits: options.limits,
       getPlan: (_height, intervalStartMs) => this.propose(intervalStartMs),
       validatePlan: (_height, intervalStartMs, value) => this.validate(intervalStartMs, value),
@@ -135,25 +144,39 @@ export class Coordinator {
       offers: this.pool.stats(),
       proposalsRejected: this.proposalsRejected,
       ...(this.lastRejectReason !== undefined ? { lastRejectReason: this.lastRejectReason } : {}),
+      planFailures: this.planFailures,
+      ...(this.lastPlanFailure !== undefined ? { lastPlanFailure: this.lastPlanFailure } : {}),
       heightsDecided: this.heightsDecided,
       roundChanges: this.roundChanges,
       round: this.round.stats(),
     };
   }
 
+  /** This node's proposal; undefined (the others then time out and move on) when it cannot plan. */
   private propose(intervalStartMs: number): RoundValue | undefined {
     const held = this.pool.current(intervalStartMs);
     const offerIds = held.map((h) => h.id);
-    const plan = this.options.planMaker.make(intervalStartMs, held.flatMap((h) => h.offers), offerIds);
-    return plan === undefined ? undefined : { plan, offerIds };
+    try {
+      const plan = this.options.planMaker.make(intervalStartMs, held.flatMap((h) => h.offers), offerIds);
+      return plan === undefined ? undefined : { plan, offerIds };
+    } catch (error) {
+      this.planFailures++;
+      this.lastPlanFailure = (error as Error).message;
+      return undefined;
+    }
   }
 
   private validate(intervalStartMs: number, value: RoundValue): boolean {
     const found = this.pool.lookup(intervalStartMs, value.offerIds);
-    const reason =
-      'missing' in found
-        ? `offer ${found.missing.slice(0, 16)}… is not held`
-        : this.options.planMaker.rejectReason(intervalStartMs, value.plan, found.held.flatMap((h): FlexibilityOffer[] => h.offers), value.offerIds, this.options.validation ?? 're-solve');
+    let reason: string | undefined;
+    try {
+      reason =
+        'missing' in found
+          ? `offer ${found.missing.slice(0, 16)}… is not held`
+          : this.options.planMaker.rejectReason(intervalStartMs, value.plan, found.held.flatMap((h): FlexibilityOffer[] => h.offers), value.offerIds, this.options.validation ?? 're-solve');
+    } catch (error) {
+      reason = `re-solving failed: ${(error as Error).message}`;
+    }
     if (reason === undefined) return true;
     this.proposalsRejected++;
     this.lastRejectReason = reason;

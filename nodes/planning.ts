@@ -7,7 +7,7 @@
 import type { FlexibilityOffer } from '../protocol/offer.js';
 import type { DispatchPlan } from '../protocol/plan.js';
 import { offerSetHash } from '../protocol/hashes.js';
-import { netPowerRange, resolvePeriods, type PlanRequest } from '../solver/dispatch-lp.js';
+import { netPowerRange, periodMean, resolvePeriods, type PlanRequest } from '../solver/dispatch-lp.js';
 import type { Planner } from '../solver/planner.js';
 
 /** The planner settings every validator of a network shares (part of the network's configuration). */
@@ -57,6 +57,7 @@ export class PlanMaker {
   make(intervalStartMs: number, offers: readonly FlexibilityOffer[], offerIds: readonly Uint8Array[]): DispatchPlan | undefined {
     const request = this.request(intervalStartMs, offers);
     if (request === undefined) return undefined;
+    if (offers.length === 0) return this.emptyPlan(request, offerIds);
     const { lpObjectiveValue: _lp, shortfallKW: _shortfall, ...plan } = this.planner.plan(request, { setpointPeriods: 1 });
     this.onSolve?.({ solveMs: plan.solver.solveMs, lpSolves: plan.solver.lpSolves, strategy: plan.solver.strategy });
     // Solve time differs between machines; a committed plan holds only what every validator reproduces.
@@ -85,6 +86,21 @@ export class PlanMaker {
       return 'pricePerMWh differs from the network forecast';
     }
     return undefined;
+  }
+
+  /** Nothing offered: a plan with no setpoints (solvers reject an empty LP), the same on every validator. */
+  private emptyPlan(request: PlanRequest, offerIds: readonly Uint8Array[]): DispatchPlan {
+    const periods = resolvePeriods(request);
+    return {
+      createdAtMs: request.nowMs,
+      periods: periods.map((p) => ({ startMs: request.startMs + p.firstInterval * request.intervalMs, durationMs: p.intervals * request.intervalMs })),
+      pricePerMWh: periods.map((p) => periodMean(request.pricePerMWh, p)),
+      setpointsKW: {},
+      fleetPowerKW: periods.map(() => 0),
+      objectiveValue: 0,
+      solver: { backend: 'none', strategy: 'empty', lpSolves: 0, solveMs: 0 },
+      offerSetHash: offerSetHash(offerIds),
+    };
   }
 
   private request(intervalStartMs: number, offers: readonly FlexibilityOffer[]): PlanRequest | undefined {

@@ -7,7 +7,7 @@ import { CLAMP_REASONS, clampSetpoint, safeSetpointKW, type ClampReason } from '
 import { SimulatedBattery } from '../actors/devices/simulated-battery.js';
 import { SimulatedEvCharger } from '../actors/devices/simulated-ev-charger.js';
 import type { SimulatedDevice } from '../actors/devices/simulated-device.js';
-import { createLpBackend, type LpBackendName } from '../solver/backend.js';
+import { createLpBackend, type LpBackend, type LpBackendName } from '../solver/backend.js';
 import { createPlanner } from '../solver/planner.js';
 import { createForecaster, type Forecaster } from './forecast.js';
 import { type Fleet, type FleetMember, buildFleet } from './fleet.js';
@@ -19,7 +19,7 @@ import type { Scenario } from './scenario.js';
 import { resolveDataDir } from './signals/data-dir.js';
 import type { LoadReport } from './signals/series.js';
 import { checkLimits } from './limit-check.js';
-import { PlanMaker, type PlanningSettings } from '../nodes/planning.js';
+import { PlanMaker, type PlanningSettings, type SolveRecord } from '../nodes/planning.js';
 import { setpointForPlan } from '../actors/offer.js';
 import { SimConsensus, type ConsensusSummary, type SimConsensusSettings, type SimTransportKind } from './consensus-network.js';
 import { percentile } from './percentile.js';
@@ -183,15 +183,10 @@ function rollingHorizonPolicy(
   startNetwork: ((agents: DerAgent[]) => Promise<SimConsensus>) | undefined,
 ): PolicyFn {
   const { grid, horizonIntervals, blocks } = run;
-  const members = new Map(fleet.members.map((member) => [member.device.id, member]));
   let network: SimConsensus | undefined;
   return async (i, nowMs, agents) => {
     if (startNetwork) network ??= await startNetwork(agents);
-    const pvForecasts = fleet.pvProfiles.map((profile) => forecaster.forecast(profile, i, horizonIntervals));
-    const pvAvailableKW = (derId: string) => {
-      const member = members.get(derId);
-      return member?.pvProfileIndex === undefined ? undefined : pvForecasts[member.pvProfileIndex].map((v) => v * (member.pvSizeKW ?? 0));
-    };
+    const pvAvailableKW = pvForecast(run, fleet, forecaster, i);
     const forecastPricePerMWh = forecaster.forecast(run.pricePerMWh, i, horizonIntervals)[0];
     if (network) {
       const slices = await network.plan(i, nowMs, pvAvailableKW);
@@ -204,6 +199,32 @@ function rollingHorizonPolicy(
     const setpoints = new Map(offers.map((offer, k) => [offer.derId, setpointForPlan(offer, plan.setpointsKW[offer.derId][0], agents[k].capabilities())]));
     return { setpointKW: (derId) => setpoints.get(derId), holdIntervals: blocks[0], forecastPricePerMWh };
   };
+}
+
+/** Each PV's forecast available power for the horizon from interval `i`, kW, by DER id (undefined for other DERs). */
+export function pvForecast(run: PreparedRun, fleet: Fleet, forecaster: Forecaster, i: number): (derId: string) => number[] | undefined {
+  const members = new Map(fleet.members.map((member) => [member.device.id, member]));
+  const perProfile = fleet.pvProfiles.map((profile) => forecaster.forecast(profile, i, run.horizonIntervals));
+  return (derId) => {
+    const member = members.get(derId);
+    return member?.pvProfileIndex === undefined ? undefined : perProfile[member.pvProfileIndex].map((v) => v * (member.pvSizeKW ?? 0));
+  };
+}
+
+/** The forecaster a run uses (`options.forecast`, default seasonal-blend). */
+export function runForecaster(run: PreparedRun, options: Pick<RunOptions, 'forecast'>): Forecaster {
+  return createForecaster(options.forecast ?? 'seasonal-blend', { intervalsPerDay: Math.round((24 * MS_PER_HOUR) / run.grid.intervalMs) });
+}
+
+/**
+ * The plan maker every coordinator of a run's network uses (and the direct path): the scenario's
+ * planner settings, the run's backend and the forecast of the run's prices.
+ */
+export async function runPlanMaker(run: PreparedRun, options: Pick<RunOptions, 'solver'>, forecaster: Forecaster, onSolve?: (record: SolveRecord) => void): Promise<{ planMaker: PlanMaker; backend: LpBackend }> {
+  const backend = await createLpBackend(options.solver ?? DEFAULT_SOLVER);
+  const planner = createPlanner({ backend, strategy: run.scenario.planning.strategy, socBucketFrac: run.scenario.planning.socBucketFrac });
+  const priceForecast = (intervalStartMs: number) => forecaster.forecast(run.pricePerMWh, (intervalStartMs - run.grid.startMs) / run.grid.intervalMs, run.horizonIntervals);
+  return { planMaker: new PlanMaker(planner, planningSettings(run), priceForecast, onSolve), backend };
 }
 
 /** Replays a precomputed schedule (perfect foresight) through the same actors and physics. */
@@ -422,12 +443,9 @@ async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions
     const { setpointsKW, ...foresight } = await solvePerfectForesight(run, fleet);
     return { kind, pass: await simulatePass(run, fleet, schedulePolicy({ setpointsKW, ...foresight }), 'direct', onInterval), foresight };
   }
-  const backend = await createLpBackend(options.solver ?? DEFAULT_SOLVER);
-  const planner = createPlanner({ backend, strategy: run.scenario.planning.strategy, socBucketFrac: run.scenario.planning.socBucketFrac });
-  const forecaster = createForecaster(options.forecast ?? 'seasonal-blend', { intervalsPerDay: Math.round((24 * MS_PER_HOUR) / run.grid.intervalMs) });
+  const forecaster = runForecaster(run, options);
   const stats: PlanningStats = { solveMs: [], lpSolves: 0, strategy: run.scenario.planning.strategy };
-  const priceForecast = (intervalStartMs: number) => forecaster.forecast(run.pricePerMWh, (intervalStartMs - run.grid.startMs) / run.grid.intervalMs, run.horizonIntervals);
-  const planMaker = new PlanMaker(planner, planningSettings(run), priceForecast, (record) => {
+  const { planMaker, backend } = await runPlanMaker(run, options, forecaster, (record) => {
     stats.solveMs.push(record.solveMs);
     stats.lpSolves += record.lpSolves;
     stats.strategy = record.strategy;
@@ -470,7 +488,7 @@ function consensusSettings(scenario: Scenario, options: RunOptions): Omit<SimCon
 }
 
 /** Without a fresh plan for this long a DER falls back to its safe default, ms. */
-function planTimeoutMsOf(scenario: Scenario): number {
+export function planTimeoutMsOf(scenario: Scenario): number {
   return (scenario.planTimeoutMin ?? 2 * scenario.market.intervalMin) * 60_000;
 }
 

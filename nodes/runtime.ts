@@ -1,0 +1,180 @@
+/**
+ * Coordinator and peer nodes as long-running processes. Time is scenario time: the window start at
+ * `clock.wallStart` (default: when the node starts), running `clock.speedup` times faster than the
+ * wall clock, so a network of processes can replay a recorded day in minutes. Each interval, peers
+ * publish offers half an interval ahead, coordinators start the round a quarter interval ahead,
+ * and at the interval's start each DER follows its certified setpoint or keeps its safe default.
+ * Events are written as JSON lines (one object per line) for operators and tests.
+ */
+import { SimulatedClock } from 'xstate';
+import { DerAgent } from '../actors/der-agent.js';
+import { loadKeyFile, toHex } from '../protocol/keys.js';
+import { createTransport, parseTransportConfig, type Transport } from '../protocol/transport/index.js';
+import { loadScenario } from '../sim/scenario.js';
+import { planTimeoutMsOf, prepareRun, pvForecast, runForecaster, runPlanMaker, scenarioDirOf, type PreparedRun } from '../sim/run.js';
+import { validatorKeys, type CoordinatorConfig, type PeerConfig } from './config.js';
+import { Coordinator } from './coordinator.js';
+import { PeerNode } from './peer.js';
+
+/** Where a node writes its event lines. */
+export type EventLog = (event: Record<string, unknown>) => void;
+
+/** A running node: resolves `done` when the scenario window is over or `stop()` is called. */
+export interface RunningNode {
+  readonly id: string;
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** How often a node looks at its clock, wall ms. */
+const TICK_MS = 10;
+
+interface SharedSetup {
+  run: PreparedRun;
+  transport: Transport;
+  /** Scenario time now, UTC epoch ms. */
+  now: () => number;
+  /** Replay window scaled to scenario time, ms. */
+  replayWindowMs: number;
+}
+
+async function setUp(config: CoordinatorConfig | PeerConfig, role: string): Promise<SharedSetup> {
+  const run = prepareRun(loadScenario(config.scenario), { scenarioDir: scenarioDirOf(config.scenario), seed: config.seed, dataDir: config.data });
+  const wallStartMs = config.clock.wallStart ? Date.parse(config.clock.wallStart) : Date.now();
+  const { speedup } = config.clock;
+  const now = () => run.grid.startMs + (Date.now() - wallStartMs) * speedup;
+  if (config.transports.length !== 1) throw new Error(`${role}: transports: exactly one transport is supported, got ${config.transports.length}`);
+  const entry = config.transports[0];
+  const transport = await createTransport(parseTransportConfig({ name: role, network: config.networkId, ...entry }, `${role} config transports[0]`));
+  await transport.start();
+  return { run, transport, now, replayWindowMs: 30_000 * speedup };
+}
+
+/** Loops `tick` every TICK_MS until the window ends or `stop()`; then runs `finish`. */
+function loop(id: string, setup: SharedSetup, tick: () => Promise<void>, finish: () => Promise<void>): RunningNode {
+  const endMs = setup.run.grid.startMs + setup.run.grid.count * setup.run.grid.intervalMs;
+  let stopping = false;
+  const done = (async () => {
+    while (!stopping && setup.now() < endMs) {
+      await tick();
+      await new Promise((resolve) => setTimeout(resolve, TICK_MS));
+    }
+    await finish();
+    await setup.transport.stop();
+  })();
+  return {
+    id,
+    done,
+    async stop() {
+      stopping = true;
+      await done;
+    },
+  };
+}
+
+/** Starts a coordinator node from its config. */
+export async function startCoordinator(config: CoordinatorConfig, log: EventLog): Promise<RunningNode> {
+  const keyPair = loadKeyFile(config.key);
+  const setup = await setUp(config, 'coordinator');
+  const { run, now } = setup;
+  const { planMaker } = await runPlanMaker(run, config, runForecaster(run, config));
+  const { intervalMs, startMs } = run.grid;
+  const coordinator = new Coordinator({
+    transport: setup.transport,
+    networkId: config.networkId,
+    keyPair,
+    validators: validatorKeys(config),
+    grid: { originMs: startMs, intervalMs },
+    horizonIntervals: run.horizonIntervals,
+    planMaker,
+    validation: config.validation,
+    allowedPeers: config.peers ? new Set(config.peers) : undefined,
+    clock: now,
+    replayWindowMs: setup.replayWindowMs,
+    onDecide: (decision, commitMs) =>
+      log({ event: 'commit', height: decision.height, intervalStart: new Date(decision.intervalStartMs).toISOString(), round: decision.commit.round, planHash: toHex(decision.commit.planHash), offers: decision.offerIds.length, ders: Object.keys(decision.plan.setpointsKW).length, commitMs }),
+  });
+  coordinator.start();
+  log({ event: 'started', role: 'coordinator', id: coordinator.id, transport: setup.transport.name });
+  return loop(
+    coordinator.id,
+    setup,
+    async () => {
+      // The round for the next interval starts a quarter interval before it.
+      const height = Math.floor((now() - startMs + intervalMs / 4) / intervalMs);
+      if (height >= 1) coordinator.startHeight(height);
+    },
+    async () => {
+      coordinator.stop();
+      log({ event: 'stopped', role: 'coordinator', stats: coordinator.stats() });
+    },
+  );
+}
+
+/** Starts a peer node running its share of the scenario fleet's simulated DERs. */
+export async function startPeer(config: PeerConfig, log: EventLog): Promise<RunningNode> {
+  const keyPair = loadKeyFile(config.key);
+  const setup = await setUp(config, 'peer');
+  const { run, now } = setup;
+  const { intervalMs, startMs } = run.grid;
+  const fleet = run.newFleet();
+  const forecaster = runForecaster(run, config);
+  const members = fleet.members.filter((_, k) => k % config.fleet.of === config.fleet.index);
+  // The actors' plan timeouts run on scenario time.
+  const clock = new SimulatedClock();
+  clock.set(startMs);
+  const planTimeoutMs = planTimeoutMsOf(run.scenario);
+  const agents = members.map((m) => new DerAgent({ adapter: m.device, ownerId: m.ownerId, feederId: m.feederId, planTimeoutMs, clock }));
+  const peer = new PeerNode({
+    transport: setup.transport,
+    networkId: config.networkId,
+    keyPair,
+    validators: validatorKeys(config),
+    grid: { originMs: startMs, intervalMs },
+    agents,
+    horizonIntervals: run.horizonIntervals,
+    planTimeoutMs,
+    clock: now,
+  });
+  peer.start();
+  log({ event: 'started', role: 'peer', id: peer.id, ders: agents.length, transport: setup.transport.name });
+  let offeredHeight = 0;
+  let stepMs = startMs;
+  return loop(
+    peer.id,
+    setup,
+    async () => {
+      // Offers for the next interval go out half an interval before it.
+      const offerHeight = Math.floor((now() - startMs + intervalMs / 2) / intervalMs);
+      if (offerHeight > offeredHeight && offerHeight < run.grid.count) {
+        offeredHeight = offerHeight;
+        await peer.publishOffers(startMs + offerHeight * intervalMs, pvForecast(run, fleet, forecaster, offerHeight));
+      }
+      while (stepMs + run.stepMs <= now()) {
+        const t = stepMs;
+        clock.set(t);
+        if ((t - startMs) % intervalMs === 0) {
+          let followed = 0;
+          for (const agent of agents) {
+            const slice = peer.sliceFor(agent, t);
+            if (slice === undefined) await agent.step(t, run.stepMs);
+            else {
+              await agent.follow(slice, t, run.stepMs);
+              followed++;
+            }
+          }
+          log({ event: 'interval', intervalStart: new Date(t).toISOString(), certified: peer.certified(t) !== undefined, followed, safeDefault: agents.length - followed });
+        } else {
+          for (const agent of agents) await agent.step(t, run.stepMs);
+        }
+        for (const m of members) m.device.advanceTo(t + run.stepMs);
+        stepMs += run.stepMs;
+      }
+    },
+    async () => {
+      peer.stop();
+      for (const agent of agents) agent.stop();
+      log({ event: 'stopped', role: 'peer', stats: peer.stats() });
+    },
+  );
+}
