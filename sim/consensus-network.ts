@@ -59,6 +59,8 @@ export interface ConsensusSummary {
   proposalsRejected: number;
   /** DER-intervals without a certified plan: those DERs kept their safe default. */
   uncertifiedDerIntervals: number;
+  /** Heights some peer got no certified plan for (the first 100). */
+  missedHeights: number[];
 }
 
 /** One network for a simulation; see the module comment. */
@@ -68,6 +70,7 @@ export class SimConsensus {
   private rounds = 0;
   private commits = 0;
   private uncertified = 0;
+  private readonly missedHeights: number[] = [];
   /** Sim time of the current interval's start and the wall time it began (real transports). */
   private simNowMs: number;
   private wallAtNowMs = performance.now();
@@ -168,7 +171,7 @@ export class SimConsensus {
 
   /** The network's clock: virtual time on the memory hub, else sim time advancing with the wall clock within an interval. */
   now(): number {
-    return this.virtualTime ? this.virtualTime.now() : this.simNowMs + (performance.now() - this.wallAtNowMs);
+    return this.virtualTime ? this.virtualTime.now() : this.simNowMs + Math.floor(performance.now() - this.wallAtNowMs);
   }
 
   /**
@@ -193,6 +196,7 @@ export class SimConsensus {
       await waitFor(allCertified, this.settings.roundBudgetMs);
     }
     if (allCertified()) this.commits++;
+    else if (this.missedHeights.length < 100) this.missedHeights.push(height);
     const slices = new Map<string, PlanSlice | undefined>();
     for (const { node, agents } of this.peers) {
       for (const agent of agents) {
@@ -237,6 +241,7 @@ export class SimConsensus {
       rejected,
       proposalsRejected,
       uncertifiedDerIntervals: this.uncertified,
+      missedHeights: [...this.missedHeights],
     };
   }
 

@@ -106,6 +106,9 @@ export class Libp2pTransport extends BaseTransport {
           allowPublishToZeroTopicPeers: true,
           emitSelf: false,
           floodPublish: true,
+          // Nodes of one private network often share an address (one host, a NAT, loopback in
+          // tests); gossipsub's default penalty for that graylists every peer beyond the tenth.
+          scoreParams: { IPColocationFactorWeight: 0 },
           // Room for the largest payload plus gossipsub's own framing and signature.
           maxInboundDataLength: this.maxPayloadBytes + 64 * 1024,
         }),
