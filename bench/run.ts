@@ -1,10 +1,14 @@
 /**
  * `npm run bench`: simulated DER-steps per second (actors vs plain loop), plan time per fleet size,
  * backend and strategy with the aggregate planner's cost gap, and which LP backend should be the
- * default. Everything is measured side by side in one run; prints a table and writes
+ * default, ed25519 and msgpack throughput, messages per second through NATS and gossipsub, and BFT
+ * commit latency. Everything is measured side by side in one run; prints a table and writes
  * bench/results/latest.json.
  */
 import { benchVerify } from './verify.js';
+import { benchDevices } from './devices.js';
+import { benchTransport } from './transport.js';
+import { benchConsensus } from './consensus.js';
 import { availableParallelism, cpus, platform, arch } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -286,6 +290,18 @@ print();
 print('4. Signatures and encoding (ed25519 verify: tweetnacl beside node:crypto, same keys and signatures)');
 const signatureTable = await benchVerify();
 print(signatureTable);
+print();
+print('5. Messages per second and one-way latency: NATS beside libp2p gossipsub, same payloads');
+const transportBench = await benchTransport();
+print(transportBench.table);
+print();
+print('6. Commit latency of the signed BFT round, n = 4, 7, 16 over NATS and libp2p');
+const consensusBench = await benchConsensus(base);
+print(consensusBench.table);
+print();
+print('7. Device adapters over loopback: setpoints per second and read latency (SunSpec, OCPP, MQTT)');
+const deviceBench = await benchDevices();
+print(deviceBench.table);
 const wallS = (performance.now() - benchStart) / 1000;
 print(`bench wall time: ${wallS.toFixed(1)} s`);
 
@@ -301,6 +317,9 @@ writeFileSync(
       plan: planRows.map((r) => ({ ...r, costGapPct: r.strategy === 'aggregate' ? costGapPct(planRows, r) : undefined })),
       defaultBackend: { rows: simRows, ratios, recommended, recommendation, currentDefault: DEFAULT_SOLVER },
       signatures: signatureTable,
+      transport: transportBench.rows,
+      consensus: { plan: consensusBench.plan, rows: consensusBench.rows },
+      devices: deviceBench.rows,
       wallS,
       table: out.join('\n'),
     },

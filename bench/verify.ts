@@ -41,7 +41,8 @@ function opsPerSecond(op: () => unknown, budgetMs = CASE_MS): number {
   return (count * 1000) / elapsed;
 }
 
-function typicalOffer(startMs: number): OfferMessage {
+/** The offer message a battery sends each planning round: one DER, 4 hours of 5-minute intervals. */
+export function typicalOffer(startMs: number): OfferMessage {
   return {
     v: 1,
     type: 'offer',

@@ -15,6 +15,7 @@ import { planTimeoutMsOf, prepareRun, pvForecast, runForecaster, runPlanMaker, s
 import { validatorKeys, type CoordinatorConfig, type PeerConfig } from './config.js';
 import { Coordinator } from './coordinator.js';
 import { PeerNode } from './peer.js';
+import { NETWORK_TOPICS } from './topics.js';
 
 /** Where a node writes its event lines. */
 export type EventLog = (event: Record<string, unknown>) => void;
@@ -43,9 +44,13 @@ async function setUp(config: CoordinatorConfig | PeerConfig, role: string): Prom
   const wallStartMs = config.clock.wallStart ? Date.parse(config.clock.wallStart) : Date.now();
   const { speedup } = config.clock;
   const now = () => run.grid.startMs + (Date.now() - wallStartMs) * speedup;
-  if (config.transports.length !== 1) throw new Error(`${role}: transports: exactly one transport is supported, got ${config.transports.length}`);
-  const entry = config.transports[0];
-  const transport = await createTransport(parseTransportConfig({ name: role, network: config.networkId, ...entry }, `${role} config transports[0]`));
+  // Several transports make the node a bridge: what arrives on one is relayed on the others, so
+  // DER owners on gossip and aggregators on NATS see one protocol.
+  const transportConfig =
+    config.transports.length === 1
+      ? { name: role, network: config.networkId, ...config.transports[0] }
+      : { kind: 'bridge', name: role, network: config.networkId, transports: config.transports, forwardTopics: Object.values(NETWORK_TOPICS) };
+  const transport = await createTransport(parseTransportConfig(transportConfig, `${role} config transports`));
   await transport.start();
   return { run, transport, now, replayWindowMs: 30_000 * speedup };
 }

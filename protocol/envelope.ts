@@ -49,7 +49,8 @@ export const DEFAULT_WIRE_LIMITS: WireLimits = {
     // A commit may carry the plan for nodes catching up.
     commit: 16 * 1024 * 1024,
     setpoints: 16 * 1024,
-    meter: 1024,
+    // A site gateway signs the readings of up to MAX_READINGS_PER_MESSAGE DERs at once.
+    meter: 256 * 1024,
     heartbeat: 1024,
   },
   maxStrLength: 1024,
@@ -289,9 +290,24 @@ function inconsistencyOf(message: Message, sender: Uint8Array): string | undefin
 
 type Limits = { maxStrLength: number; maxBinLength: number; maxArrayLength: number; maxMapLength: number; maxExtLength: number };
 
+/** Decoders by their limits: building one allocates its key cache, too costly per message. */
+const decoders = new Map<string, Decoder>();
+
+function decoderFor(limits: Limits): Decoder {
+  const key = `${limits.maxStrLength}:${limits.maxBinLength}:${limits.maxArrayLength}:${limits.maxMapLength}:${limits.maxExtLength}`;
+  let decoder = decoders.get(key);
+  if (decoder === undefined) {
+    // Payload-sized limits make many keys; an unbounded map would grow with every payload size seen.
+    if (decoders.size >= 256) decoders.clear();
+    decoder = new Decoder(limits);
+    decoders.set(key, decoder);
+  }
+  return decoder;
+}
+
 function decodeMsgpack(bytes: Uint8Array, limits: Limits): { value: unknown } | { error: string } {
   try {
-    return { value: new Decoder(limits).decode(bytes) };
+    return { value: decoderFor(limits).decode(bytes) };
   } catch (error) {
     return { error: `not valid msgpack within limits (${(error as Error)?.message ?? String(error)})` };
   }

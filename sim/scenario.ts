@@ -139,7 +139,7 @@ export const scenarioSchema = z.strictObject({
       /** Coordinator nodes (validators), n = 3f+1 tolerates f Byzantine ones. */
       validators: z.number().int().min(1).max(64).default(4),
       /** Peer nodes the fleet's DERs are dealt to (at most one per DER). */
-      peers: z.number().int().min(1).default(20),
+      peers: z.number().int().min(1).default(4),
       /** How validators check a proposal: re-solve it (default) or only verify it against the offers. */
       validation: z.enum(['re-solve', 'verify']).default('re-solve'),
       /** One-way delay of every in-memory link, ms. */

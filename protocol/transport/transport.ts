@@ -82,7 +82,8 @@ export interface Transport {
 }
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;
-const TOPIC = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+/** What a topic looks like (see {@link assertTopic}). */
+export const TOPIC_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
 /** Checks a network id (one token of letters, digits, `_`, `-`); throws VPP_ERR_TRANSPORT_CONFIG naming `field`. */
 export function assertNetworkId(network: unknown, field: string): asserts network is string {
@@ -96,7 +97,7 @@ export function assertNetworkId(network: unknown, field: string): asserts networ
  * implementation can map it to its own naming without escaping. Throws VPP_ERR_TRANSPORT_BAD_TOPIC.
  */
 export function assertTopic(topic: unknown, transportName: string): asserts topic is string {
-  if (typeof topic !== 'string' || !TOPIC.test(topic)) {
+  if (typeof topic !== 'string' || !TOPIC_PATTERN.test(topic)) {
     throw new TransportError(
       'VPP_ERR_TRANSPORT_BAD_TOPIC',
       `transport ${transportName}: topic ${JSON.stringify(topic)} must be dot-separated tokens of letters, digits, '_' or '-'`,
