@@ -49,3 +49,17 @@ export class ActorInputError extends ActorsError {
     super('VPP_ERR_ACTOR_INPUT', message);
   }
 }
+
+/** A real device did not answer in time, or its link is down. */
+export class DeviceLinkError extends ActorsError {
+  constructor(message: string) {
+    super('VPP_ERR_DEVICE_LINK', message);
+  }
+}
+
+/** A real device answered with data that breaks its protocol (malformed register map, frame or payload). */
+export class DeviceProtocolError extends ActorsError {
+  constructor(message: string) {
+    super('VPP_ERR_DEVICE_PROTOCOL', message);
+  }
+}

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { simCommand, planCommand, dataCommand } from './commands.js';
 import { keygenCommand } from './keygen.js';
 import { coordinatorCommand, peerCommand } from './nodes.js';
+import { chainBalancesCommand, chainShowCommand, chainVerifyCommand } from './chain.js';
 
 function integer(text: string): number {
   const value = Number(text);
@@ -71,6 +72,16 @@ program
   .description("run a peer node (a DER owner's site: its devices' actors) from its config file; events as JSON lines")
   .requiredOption('--config <file>', 'peer config (YAML or JSON)')
   .action(peerCommand);
+
+const chain = program.command('chain').description('inspect and verify a settlement ledger directory');
+chain.command('verify').description('re-check every hash, signature, settlement and certificate; name the first bad height').argument('<dir>', 'ledger directory').action(chainVerifyCommand);
+chain
+  .command('show')
+  .description("the chain's head and totals, or one block in full")
+  .argument('<dir>', 'ledger directory')
+  .option('--height <n>', 'show the block at this height', integer)
+  .action(chainShowCommand);
+chain.command('balances').description('balance per account and certificates per holder').argument('<dir>', 'ledger directory').action(chainBalancesCommand);
 
 program.parseAsync().catch((error: Error & { code?: string }) => {
   process.stderr.write(`vpp: ${error.message}\n`);

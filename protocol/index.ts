@@ -16,6 +16,8 @@ export {
   type Message,
   type MessageOf,
   type MessageType,
+  MAX_READINGS_PER_MESSAGE,
+  type MeterReading,
   type MeterReadingMessage,
   type OfferMessage,
   type PrecommitMessage,

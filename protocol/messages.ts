@@ -111,15 +111,12 @@ export interface SetpointsMessage {
   certificate: CertificateRef;
 }
 
-/** A DER's metered energy over one interval, signed by the DER (or its meter). */
-export interface MeterReadingMessage {
-  v: 1;
-  type: 'meter';
+/** Most readings one `meter` message may carry (a site with more DERs sends several messages). */
+export const MAX_READINGS_PER_MESSAGE = 1024;
+
+/** One DER's metered energy over the interval of the `meter` message that carries it. */
+export interface MeterReading {
   derId: string;
-  /** UTC epoch ms of the metered interval's start. */
-  intervalStartMs: number;
-  /** Length of the metered interval, ms, > 0. */
-  intervalMs: number;
   /** Energy the DER pushed into the grid during the interval, kWh, >= 0. */
   exportedKWh: number;
   /** Energy the DER drew from the grid during the interval, kWh, >= 0. */
@@ -128,6 +125,21 @@ export interface MeterReadingMessage {
   meterExportTotalKWh: number;
   /** Meter's cumulative import register at the interval's end, kWh, >= 0. */
   meterImportTotalKWh: number;
+}
+
+/**
+ * Metered energy of the DERs a peer node (site gateway) runs, over one interval, signed once by
+ * that node: one signature per site and interval rather than per device.
+ */
+export interface MeterReadingMessage {
+  v: 1;
+  type: 'meter';
+  /** UTC epoch ms of the metered interval's start. */
+  intervalStartMs: number;
+  /** Length of the metered interval, ms, > 0. */
+  intervalMs: number;
+  /** 1..MAX_READINGS_PER_MESSAGE readings with distinct `derId`s. */
+  readings: MeterReading[];
 }
 
 /** Liveness signal of a node. */
@@ -252,13 +264,21 @@ export const MESSAGE_SCHEMAS: { [T in MessageType]: z.ZodType<MessageOf<T>> } = 
   meter: z.strictObject({
     v: z.literal(1),
     type: z.literal('meter'),
-    derId: id,
     intervalStartMs: timeMs,
     intervalMs: durationMs,
-    exportedKWh: nonNegative,
-    importedKWh: nonNegative,
-    meterExportTotalKWh: nonNegative,
-    meterImportTotalKWh: nonNegative,
+    readings: z
+      .array(
+        z.strictObject({
+          derId: id,
+          exportedKWh: nonNegative,
+          importedKWh: nonNegative,
+          meterExportTotalKWh: nonNegative,
+          meterImportTotalKWh: nonNegative,
+        }),
+      )
+      .min(1)
+      .max(MAX_READINGS_PER_MESSAGE)
+      .refine((readings) => new Set(readings.map((r) => r.derId)).size === readings.length, 'derIds must be distinct'),
   }),
   heartbeat: z.strictObject({
     v: z.literal(1),

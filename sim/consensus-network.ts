@@ -15,7 +15,7 @@ import type { PlanMaker, PlanValidation } from '../nodes/planning.js';
 import { SafetyChecker } from '../protocol/consensus/index.js';
 import { sha256 } from '../protocol/hashes.js';
 import { keyPairFromSeed, toHex, type KeyPair } from '../protocol/keys.js';
-import type { HeightGrid } from '../protocol/round/index.js';
+import type { HeightGrid, RoundFault } from '../protocol/round/index.js';
 import { createTransport, MemoryHub, type Transport, type TransportConfig } from '../protocol/transport/index.js';
 import { percentile } from './percentile.js';
 import { VirtualTime } from './virtual-time.js';
@@ -35,6 +35,8 @@ export interface SimConsensusSettings {
   natsServers: string;
   /** Longest a round may take before the interval goes on without a plan, ms (wall time on real transports). */
   roundBudgetMs: number;
+  /** Byzantine faults injected into validators (each applies those naming its index). */
+  faults: readonly RoundFault[];
 }
 
 /** What the summary reports about consensus. */
@@ -138,7 +140,7 @@ export class SimConsensus {
         validation: settings.validation,
         allowedPeers: new Set(peerKeys.map((p) => toHex(p.publicKey))),
         clock,
-        round: virtualTime ? { schedule: virtualTime.schedule } : {},
+        round: { faults: settings.faults, ...(virtualTime ? { schedule: virtualTime.schedule } : {}) },
         onDecide: (decision, ms) => {
           network?.recordDecision(toHex(keyPair.publicKey), decision.height, toHex(decision.commit.planHash), ms);
         },

@@ -483,7 +483,7 @@ async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions
 
 /** The run's network: the scenario's `consensus` block with the command line's overrides. */
 function consensusSettings(scenario: Scenario, options: RunOptions): Omit<SimConsensusSettings, 'transport'> & { transport: SimTransportKind | 'direct' } {
-  const { faults: _faults, ...settings } = scenario.consensus;
+  const settings = scenario.consensus;
   return { ...settings, transport: options.transport ?? settings.transport, natsServers: options.natsServers ?? settings.natsServers };
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { roundFaultSchema } from '../protocol/round/faults.js';
 import { z } from 'zod';
 import { DateTime } from 'luxon';
 import { distributionSchema } from './random.js';
@@ -148,7 +149,8 @@ export const scenarioSchema = z.strictObject({
       natsServers: z.string().min(1).default('nats://127.0.0.1:4222'),
       /** Longest a round may take before the interval goes on without a plan (DERs keep their safe default), ms. */
       roundBudgetMs: z.number().positive().default(10_000),
-      faults: z.array(z.unknown()).default([]),
+      /** Byzantine faults injected into validators (by index): silent, equivocate, double-vote, forge, replay, infeasible-plan, link. */
+      faults: z.array(roundFaultSchema).default([]),
     })
     .prefault({}),
 });

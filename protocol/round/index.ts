@@ -4,3 +4,5 @@ export type { RoundDecision, RoundRejectCode, RoundScheduler, RoundStats, Signed
 export { fromWireMessage, heightOf, intervalStartOf, isSignedKind, messageKey, toWireMessage, valueIdOf } from './wire-adapter.js';
 export type { HeightGrid, RoundValue } from './wire-adapter.js';
 export { RoundError, type RoundErrorCode } from './errors.js';
+export { roundFaultSchema, faultActiveAt, type LinkFault, type RoundFault, type RoundFaultKind } from './faults.js';
+export { memoizingVerifier } from './memo-verifier.js';

@@ -7,19 +7,29 @@
  * the author's original envelope bytes, so every copy of one message has the same envelope id.
  * A receiver therefore dedupes by envelope id BEFORE the replay guard: a copy already seen is
  * counted as a duplicate (and still shown to the engine, which answers laggards with the commit);
- * only the first sight of an envelope passes the replay guard's window and sequence checks.
+ * only the first sight of an envelope passes the replay guard's window and sequence checks. A copy
+ * of a height older than every height this node retains can serve nobody (no honest node re-sends
+ * or relays it): it is rejected, as `VPP_ERR_STALE` when issued before the replay window (the
+ * guard's first check), else as `VPP_ERR_REPLAY`, and not shown to the engine.
+ *
+ * Faults (`faults` option, faults.ts) turn a node Byzantine for tests and simulations; an honest
+ * node (no fault names it) takes none of those code paths.
  */
 import { ConsensusEngine, type CommitCertificate, type ConsensusMessage, type TimeoutConfig, type TimeoutKind, type Vote } from '../consensus/index.js';
 import { verifyCommitCertificate } from '../certificate.js';
 import { decodeEnvelope, DEFAULT_WIRE_LIMITS, EnvelopeSigner, type SignedEnvelope, type WireLimits } from '../envelope.js';
 import type { WireErrorCode } from '../errors.js';
 import { planHash } from '../hashes.js';
-import { equalBytes, toHex, type KeyPair } from '../keys.js';
+import { equalBytes, toHex, type KeyPair, type SignatureVerifier } from '../keys.js';
 import type { CommitMessage, Message } from '../messages.js';
 import { ReplayGuard } from '../replay-guard.js';
 import type { Transport } from '../transport/index.js';
+import { FaultyLinkTransport } from '../transport/faulty-link.js';
 import { createNodeCryptoVerifier } from '../verifier-node-crypto.js';
+import { ByzantineBehaviour } from './byzantine-behaviour.js';
 import { RoundError } from './errors.js';
+import { faultActiveAt, type RoundFault } from './faults.js';
+import { memoizingVerifier } from './memo-verifier.js';
 import { fromWireMessage, heightOf, intervalStartOf, isSignedKind, messageKey, toWireMessage, valueIdOf, type HeightGrid, type RoundValue } from './wire-adapter.js';
 
 /** Runs `fn` after `delayMs` milliseconds; returns a function that cancels it. */
@@ -94,9 +104,24 @@ export interface SignedRoundOptions {
   /** Envelope ids remembered for dedupe (default 100,000); an evicted id meets the replay guard again. */
   maxSeenIds?: number;
   limits?: WireLimits;
+  /**
+   * Injected Byzantine faults (e.g. a scenario's `consensus.faults`); this node applies those whose
+   * `validator` is its own index. Every `validator` must index `validators`.
+   */
+  faults?: readonly RoundFault[];
+  /**
+   * Signature verifier; default node:crypto behind this node's own `memoizingVerifier`. A
+   * simulation running many validators in one process may share one memoizing verifier among
+   * them, so each envelope's signature is checked once per process rather than once per node.
+   */
+  verifier?: SignatureVerifier;
 }
 
 const ACCEPTED_TYPES = ['proposal', 'prevote', 'precommit', 'commit'] as const;
+/** Valid signatures remembered, so copies and certificates re-use a verification. */
+const VERIFIED_SIGNATURES_KEPT = 4096;
+/** Verifies nothing: for decoding an envelope this node has just sealed itself. */
+const OWN_ENVELOPE: SignatureVerifier = { name: 'own envelope', verify: () => true };
 /** Heights kept (relay bytes, decisions) after a decision; matches the engine's default retention. */
 const RETAIN_HEIGHTS = 16;
 
@@ -105,18 +130,25 @@ export class SignedRound {
   readonly selfId: string;
   readonly engine: ConsensusEngine<RoundValue>;
   private readonly options: SignedRoundOptions;
+  private readonly transport: Transport;
   private readonly topic: string;
   private readonly signer: EnvelopeSigner;
-  private readonly verifier = createNodeCryptoVerifier();
+  private readonly verifier: SignatureVerifier;
   private readonly validatorIds: Set<string>;
   private readonly replayGuard: ReplayGuard;
   private readonly seenIds = new Map<string, true>();
   private readonly maxSeenIds: number;
+  private readonly clock: () => number;
+  private readonly replayWindowMs: number;
   /** height → message key → original envelope bytes (own and received). */
   private readonly rawByHeight = new Map<number, Map<string, Uint8Array>>();
   private readonly decisions = new Map<number, RoundDecision>();
   private readonly timers = new Set<() => void>();
   private readonly counters: RoundStats = { accepted: 0, duplicates: 0, rejected: {}, published: 0, publishFailures: 0 };
+  /** Set only when a fault names this node. */
+  private readonly byzantine: ByzantineBehaviour | undefined;
+  private readonly faultyLinks: FaultyLinkTransport[] = [];
+  private lastDecidedHeight = -1;
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
 
@@ -129,13 +161,34 @@ export class SignedRound {
     if (!this.validatorIds.has(this.selfId)) throw new RoundError('VPP_ERR_ROUND_CONFIG', `keyPair: public key ${this.selfId} is not in validators`);
     if (!(options.grid.intervalMs > 0)) throw new RoundError('VPP_ERR_ROUND_CONFIG', `grid.intervalMs: expected > 0, got ${options.grid.intervalMs}`);
     this.maxSeenIds = options.maxSeenIds ?? 100_000;
+    this.verifier = options.verifier ?? memoizingVerifier(createNodeCryptoVerifier(), VERIFIED_SIGNATURES_KEPT);
     const clock = options.clock ?? Date.now;
+    this.clock = clock;
+    this.replayWindowMs = options.replayWindowMs ?? 30_000;
     this.signer = new EnvelopeSigner({ networkId: options.networkId, keyPair: options.keyPair, clock, limits: options.limits });
-    this.replayGuard = new ReplayGuard({ clock, windowMs: options.replayWindowMs ?? 30_000 });
+    this.replayGuard = new ReplayGuard({ clock, windowMs: this.replayWindowMs });
+    const faults = this.ownFaults(options.faults ?? [], ids.indexOf(this.selfId), ids.length);
+    this.transport = this.withFaultyLinks(options.transport, faults);
+    this.byzantine =
+      faults.length === 0
+        ? undefined
+        : new ByzantineBehaviour(faults, {
+            networkId: options.networkId,
+            keyPair: options.keyPair,
+            validators: options.validators,
+            grid: options.grid,
+            limits: options.limits ?? DEFAULT_WIRE_LIMITS,
+            clock,
+            seal: (message) => this.rememberOwn(this.signer.seal(message)),
+            publish: (bytes) => this.publish(bytes),
+          });
     this.engine = new ConsensusEngine<RoundValue>(
       { validatorIds: ids, selfId: this.selfId, timeouts: options.timeouts },
       {
-        getValue: (height, round) => options.getPlan(height, intervalStartOf(height, options.grid), round),
+        getValue: (height, round) => {
+          const value = options.getPlan(height, intervalStartOf(height, options.grid), round);
+          return this.byzantine ? this.byzantine.proposalValue(height, value) : value;
+        },
         validate: (height, value) => options.validatePlan(height, intervalStartOf(height, options.grid), value),
         idOf: valueIdOf,
         broadcast: (msg) => this.broadcast(msg),
@@ -150,12 +203,14 @@ export class SignedRound {
   /** Subscribes to the topic (the transport must be started). */
   start(): void {
     if (this.unsubscribe || this.stopped) throw new RoundError('VPP_ERR_ROUND_STATE', `round ${this.selfId.slice(0, 8)}: start() called twice or after stop()`);
-    this.unsubscribe = this.options.transport.subscribe(this.topic, (data) => this.receive(data));
+    this.unsubscribe = this.transport.subscribe(this.topic, (data) => this.receive(data));
   }
 
   /** Starts consensus on `height` (planning interval index). */
   startHeight(height: number): void {
-    if (!this.stopped) this.engine.startHeight(height);
+    if (this.stopped) return;
+    this.engine.startHeight(height);
+    this.byzantine?.startHeight(height);
   }
 
   /** Unsubscribes and cancels every pending timer; the transport is left to its owner. */
@@ -164,6 +219,7 @@ export class SignedRound {
     this.unsubscribe?.();
     for (const cancel of this.timers) cancel();
     this.timers.clear();
+    for (const link of this.faultyLinks) link.cancelPending();
   }
 
   /** The decision of `height`, once decided; the last 16 decided heights are kept (`onDecide` sees every one). */
@@ -174,6 +230,32 @@ export class SignedRound {
   /** A snapshot of the counters. */
   stats(): RoundStats {
     return { ...this.counters, rejected: { ...this.counters.rejected } };
+  }
+
+  /** The faults naming validator `selfIndex`; throws `RoundError` on a fault naming no validator. */
+  private ownFaults(faults: readonly RoundFault[], selfIndex: number, validatorCount: number): RoundFault[] {
+    faults.forEach((fault, i) => {
+      if (!(Number.isInteger(fault.validator) && fault.validator >= 0 && fault.validator < validatorCount)) {
+        throw new RoundError('VPP_ERR_ROUND_CONFIG', `faults[${i}].validator: expected an index in 0..${validatorCount - 1}, got ${fault.validator}`);
+      }
+    });
+    return faults.filter((fault) => fault.validator === selfIndex);
+  }
+
+  /** `transport` behind one `FaultyLinkTransport` per `link` fault, each active on its heights. */
+  private withFaultyLinks(transport: Transport, faults: readonly RoundFault[]): Transport {
+    let wrapped = transport;
+    for (const fault of faults) {
+      if (fault.kind !== 'link') continue;
+      const link = new FaultyLinkTransport(wrapped, {
+        ...fault,
+        schedule: this.options.schedule ?? realTimeScheduler,
+        isActive: () => faultActiveAt(fault, this.engine.height),
+      });
+      this.faultyLinks.push(link);
+      wrapped = link;
+    }
+    return wrapped;
   }
 
   private reject(code: RoundRejectCode): void {
@@ -194,9 +276,9 @@ export class SignedRound {
   }
 
   private publish(bytes: Uint8Array): void {
-    if (this.stopped) return;
+    if (this.stopped || this.byzantine?.active('silent', this.engine.height)) return;
     this.counters.published++;
-    this.options.transport.publish(this.topic, bytes).catch(() => {
+    this.transport.publish(this.topic, bytes).catch(() => {
       this.counters.publishFailures++;
     });
   }
@@ -205,9 +287,9 @@ export class SignedRound {
     if (isSignedKind(msg)) {
       const height = msg.type === 'proposal' ? msg.proposal.height : msg.vote.height;
       const key = messageKey(msg);
+      const author = msg.type === 'proposal' ? msg.proposal.proposer : msg.vote.validator;
       let raw = this.rawOf(height, key);
       if (raw === undefined) {
-        const author = msg.type === 'proposal' ? msg.proposal.proposer : msg.vote.validator;
         // A relay we hold no bytes for cannot be forwarded: re-signing would misattribute it.
         if (author !== this.selfId) return;
         raw = this.signer.seal(toWireMessage(msg, this.options.grid));
@@ -215,6 +297,7 @@ export class SignedRound {
         this.rememberOwn(raw);
       }
       this.publish(raw);
+      if (author === this.selfId) this.byzantine?.afterOwn(msg, raw);
       return;
     }
     const commit = this.commitMessage(msg.certificate, msg.value.plan);
@@ -223,8 +306,10 @@ export class SignedRound {
 
   /** Records an envelope this node sealed, so copies relayed back are known; returns it. */
   private rememberOwn(raw: Uint8Array): Uint8Array {
-    const own = decodeEnvelope(raw, { networkId: this.options.networkId, verifier: this.verifier, limits: this.options.limits });
+    const own = decodeEnvelope(raw, { networkId: this.options.networkId, verifier: OWN_ENVELOPE, limits: this.options.limits });
     if (!own.ok) throw new RoundError('VPP_ERR_ROUND_ENCODE', `own envelope does not decode: ${own.error.reason}`);
+    // Recorded like a received envelope, so a replay of it meets the guard as a replay once its id is forgotten.
+    this.replayGuard.admit(own.envelope.senderPublicKey, own.envelope.seq, own.envelope.issuedAtMs);
     this.remember(toHex(own.envelope.id));
     return raw;
   }
@@ -253,6 +338,7 @@ export class SignedRound {
     if (commit === undefined) throw new RoundError('VPP_ERR_ROUND_STATE', `height ${cert.height}: a precommit of the certificate has no stored envelope`);
     const decision: RoundDecision = { height: cert.height, intervalStartMs: commit.intervalStartMs, plan: value.plan, offerIds: value.offerIds, commit };
     this.decisions.set(cert.height, decision);
+    this.lastDecidedHeight = Math.max(this.lastDecidedHeight, cert.height);
     for (const h of this.rawByHeight.keys()) if (h <= cert.height - RETAIN_HEIGHTS) this.rawByHeight.delete(h);
     for (const h of this.decisions.keys()) if (h <= cert.height - RETAIN_HEIGHTS) this.decisions.delete(h);
     this.options.onDecide?.(decision);
@@ -273,6 +359,7 @@ export class SignedRound {
     const signer = toHex(envelope.senderPublicKey);
     const idHex = toHex(envelope.id);
     if (this.seenIds.has(idHex)) {
+      if (this.isPastRetention(message)) return this.reject(envelope.issuedAtMs < this.clock() - this.replayWindowMs ? 'VPP_ERR_STALE' : 'VPP_ERR_REPLAY');
       this.counters.duplicates++;
       // A relayed copy of our own message: the engine already holds it.
       if (signer === this.selfId) return;
@@ -287,6 +374,13 @@ export class SignedRound {
     this.deliver(envelope, message, signer);
   }
 
+  /** Whether `message` is for a height below every height this node still keeps. */
+  private isPastRetention(message: Message): boolean {
+    const intervalStartMs = 'intervalStartMs' in message ? message.intervalStartMs : undefined;
+    const height = intervalStartMs === undefined ? undefined : heightOf(intervalStartMs, this.options.grid);
+    return height !== undefined && height <= this.lastDecidedHeight - RETAIN_HEIGHTS;
+  }
+
   private remember(idHex: string): void {
     this.seenIds.set(idHex, true);
     if (this.seenIds.size > this.maxSeenIds) this.seenIds.delete(this.seenIds.keys().next().value as string);
@@ -296,7 +390,12 @@ export class SignedRound {
     if (message.type === 'commit') return this.deliverCommit(message, signer);
     const msg = fromWireMessage(message, signer, this.options.grid);
     if (msg === undefined) return this.reject('VPP_ERR_ROUND_OFF_GRID');
-    this.storeRaw(msg.type === 'proposal' ? msg.proposal.height : msg.vote.height, messageKey(msg), envelope.raw);
+    const height = msg.type === 'proposal' ? msg.proposal.height : msg.vote.height;
+    this.storeRaw(height, messageKey(msg), envelope.raw);
+    if (this.byzantine) {
+      if (msg.type === 'proposal') this.byzantine.noteProposal(msg.proposal);
+      this.byzantine.capture(height, envelope.raw);
+    }
     this.engine.receive(msg, signer);
   }
 

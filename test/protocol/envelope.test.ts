@@ -21,6 +21,7 @@ import {
   verifyCommitCertificate,
   type DecodeResult,
   type Message,
+  type MeterReadingMessage,
   type WireErrorCode,
 } from '../../protocol/index.js';
 import { NETWORK, T0, fill32, sampleMessages, samplePlan, testKey } from './fixtures.js';
@@ -29,6 +30,12 @@ const alice = testKey(1);
 const mallory = testKey(2);
 const verifier = createNodeCryptoVerifier();
 const samples = sampleMessages(alice);
+const meter = samples.meter as MeterReadingMessage;
+
+/** The sample meter message with its first reading's fields replaced (possibly by invalid values). */
+function meterWith(fields: Record<string, unknown>): Message {
+  return { ...meter, readings: [{ ...meter.readings[0], ...fields }] } as Message;
+}
 
 function seal(message: Message, overrides: { networkId?: string; seq?: number; issuedAtMs?: number } = {}): Uint8Array {
   return encodeEnvelope(message, { networkId: NETWORK, keyPair: alice, seq: 1, issuedAtMs: T0, ...overrides });
@@ -98,7 +105,7 @@ describe('envelope round trips', () => {
   });
 
   it('refuses to encode an invalid message or an oversized envelope', () => {
-    assert.throws(() => seal({ ...samples.meter, exportedKWh: -1 } as Message), (e: unknown) => e instanceof EncodeError && /exportedKWh/.test(e.message));
+    assert.throws(() => seal(meterWith({ exportedKWh: -1 })), (e: unknown) => e instanceof EncodeError && /readings\.0\.exportedKWh/.test(e.message));
     assert.throws(() => seal({ ...samples.prevote, planHash: new Uint8Array(5) } as Message), EncodeError);
     assert.throws(() => seal(samples.heartbeat, { seq: -1 }), EncodeError);
     assert.throws(() => seal({ ...samples.proposal, planHash: fill32(0) } as Message), /'planHash' does not match 'plan'/);
@@ -190,7 +197,8 @@ describe('envelope rejections', () => {
 
   it('well-formed msgpack with wrong fields is a schema error naming the field', () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ ...samples.meter, importedKWh: 'lots' }, 'importedKWh'],
+      [meterWith({ importedKWh: 'lots' }), 'readings.0.importedKWh'],
+      [{ ...samples.meter, readings: [meter.readings[0], meter.readings[0]] }, 'readings'],
       [{ ...samples.meter, extra: 1 }, '(root)'],
       [{ ...samples.setpoints, setpointsKW: [1] }, 'setpointsKW'],
       [{ ...samples.heartbeat, v: 2 }, 'v'],

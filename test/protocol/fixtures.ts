@@ -78,13 +78,12 @@ export function sampleMessages(proposer: KeyPair): Record<MessageType, Message> 
     meter: {
       v: 1,
       type: 'meter',
-      derId: 'bat-1',
       intervalStartMs: T0,
       intervalMs: 300_000,
-      exportedKWh: 0.4,
-      importedKWh: 0,
-      meterExportTotalKWh: 1234.5,
-      meterImportTotalKWh: 987.25,
+      readings: [
+        { derId: 'bat-1', exportedKWh: 0.4, importedKWh: 0, meterExportTotalKWh: 1234.5, meterImportTotalKWh: 987.25 },
+        { derId: 'pv-1', exportedKWh: 0.1875, importedKWh: 0, meterExportTotalKWh: 5012.5, meterImportTotalKWh: 0 },
+      ],
     },
     heartbeat: { v: 1, type: 'heartbeat', role: 'coordinator', lastCommittedIntervalStartMs: T0 - 300_000 },
   };
