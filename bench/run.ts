@@ -7,8 +7,10 @@
  */
 import { benchVerify } from './verify.js';
 import { benchDevices } from './devices.js';
+import { benchRoundTime } from './round-time.js';
 import { benchTransport } from './transport.js';
 import { benchConsensus } from './consensus.js';
+import { benchChain } from './chain.js';
 import { availableParallelism, cpus, platform, arch } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -299,9 +301,17 @@ print('6. Commit latency of the signed BFT round, n = 4, 7, 16 over NATS and lib
 const consensusBench = await benchConsensus(base);
 print(consensusBench.table);
 print();
+print('6b. Round time with 1,000 and 10,000 DER offers (4 coordinators in one process, in-memory hub)');
+const roundTimeBench = await benchRoundTime(base);
+print(roundTimeBench.table);
+print();
 print('7. Device adapters over loopback: setpoints per second and read latency (SunSpec, OCPP, MQTT)');
 const deviceBench = await benchDevices();
 print(deviceBench.table);
+print();
+print('8. Settlement ledger: blocks appended per second, verify and replay of a 10,000-block chain');
+const chainBench = await benchChain();
+print(chainBench.table);
 const wallS = (performance.now() - benchStart) / 1000;
 print(`bench wall time: ${wallS.toFixed(1)} s`);
 
@@ -318,8 +328,9 @@ writeFileSync(
       defaultBackend: { rows: simRows, ratios, recommended, recommendation, currentDefault: DEFAULT_SOLVER },
       signatures: signatureTable,
       transport: transportBench.rows,
-      consensus: { plan: consensusBench.plan, rows: consensusBench.rows },
+      consensus: { plan: consensusBench.plan, rows: consensusBench.rows, roundTime: roundTimeBench.rows },
       devices: deviceBench.rows,
+      chain: chainBench.rows,
       wallS,
       table: out.join('\n'),
     },

@@ -159,7 +159,7 @@ interface PlanningStats {
 }
 
 /** The planner settings of a run, as every coordinator of its network shares them. */
-function planningSettings(run: PreparedRun): PlanningSettings {
+export function planningSettings(run: PreparedRun): PlanningSettings {
   return {
     horizonIntervals: run.horizonIntervals,
     intervalMs: run.grid.intervalMs,
