@@ -90,7 +90,9 @@ export class Ledger {
     const clock = options.clock ?? Date.now;
     try {
       if (store.count === 0) {
-        const bytes = encodeBlock({ v: 1, height: 0, prevHash: NO_PREV_HASH, timeMs: clock(), kind: 'genesis', genesis: genesis! });
+        // A crash between creating the log and storing block 0 leaves an empty log: start it afresh.
+        if (!genesis) throw new GenesisError(`ledger ${dir}: the log is empty and no genesis record was given to start it`);
+        const bytes = encodeBlock({ v: 1, height: 0, prevHash: NO_PREV_HASH, timeMs: clock(), kind: 'genesis', genesis });
         await store.append(bytes);
       }
       const state = replayChain(store);

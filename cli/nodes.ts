@@ -1,5 +1,7 @@
-import { coordinatorConfigSchema, loadNodeConfig, peerConfigSchema } from '../nodes/config.js';
-import { startCoordinator, startPeer, type RunningNode } from '../nodes/runtime.js';
+import type { RunningNode } from '../nodes/runtime.js';
+
+// Node modules are imported when a node command runs: they load the device-protocol packages,
+// which `vpp sim` and the other commands do not need.
 
 /** Writes one JSON object per line on stdout. */
 function logLine(event: Record<string, unknown>): void {
@@ -18,10 +20,12 @@ async function runUntilDone(node: RunningNode): Promise<void> {
 
 /** `vpp coordinator --config FILE`. */
 export async function coordinatorCommand(options: { config: string }): Promise<void> {
+  const [{ coordinatorConfigSchema, loadNodeConfig }, { startCoordinator }] = await Promise.all([import('../nodes/config.js'), import('../nodes/runtime.js')]);
   await runUntilDone(await startCoordinator(loadNodeConfig(options.config, coordinatorConfigSchema), logLine));
 }
 
 /** `vpp peer --config FILE`. */
 export async function peerCommand(options: { config: string }): Promise<void> {
+  const [{ peerConfigSchema, loadNodeConfig }, { startPeer }] = await Promise.all([import('../nodes/config.js'), import('../nodes/runtime.js')]);
   await runUntilDone(await startPeer(loadNodeConfig(options.config, peerConfigSchema), logLine));
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { deviceConfigSchema } from '../actors/devices/registry.js';
 import { fromHex } from '../protocol/keys.js';
 
 const publicKeyHex = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters (an ed25519 public key)');
@@ -53,13 +54,20 @@ export const coordinatorConfigSchema = z.strictObject({
 });
 export type CoordinatorConfig = z.infer<typeof coordinatorConfigSchema>;
 
-/** `vpp peer` config. */
-export const peerConfigSchema = z.strictObject({
-  ...commonShape,
-  /** Which of the scenario fleet's simulated DERs this site runs: every `of`-th one starting at `index`. */
-  fleet: z.strictObject({ index: z.number().int().nonnegative(), of: z.number().int().positive() }).refine((f) => f.index < f.of, { message: 'index must be below of', path: ['index'] }),
-  forecast: z.enum(['seasonal-blend', 'persistence', 'oracle']).optional(),
-});
+/** `vpp peer` config: a site runs either simulated DERs of the scenario's fleet or its own devices. */
+export const peerConfigSchema = z
+  .strictObject({
+    ...commonShape,
+    /** Simulated DERs of the scenario's fleet: every `of`-th one starting at `index`. */
+    fleet: z.strictObject({ index: z.number().int().nonnegative(), of: z.number().int().positive() }).refine((f) => f.index < f.of, { message: 'index must be below of', path: ['index'] }).optional(),
+    /** Real (or simulated) devices through their adapters: SunSpec/Modbus TCP, OCPP 1.6J, MQTT. */
+    devices: z.array(deviceConfigSchema).min(1).optional(),
+    /** Owner of the site's devices (settlement). */
+    owner: z.string().min(1).max(128).default('owner'),
+    forecast: z.enum(['seasonal-blend', 'persistence', 'oracle']).optional(),
+  })
+  .refine((c) => (c.fleet === undefined) !== (c.devices === undefined), { message: 'give exactly one of fleet (simulated DERs of the scenario) or devices', path: ['devices'] })
+  .refine((c) => c.devices === undefined || c.clock.speedup === 1, { message: 'devices run in real time: clock.speedup must be 1', path: ['clock', 'speedup'] });
 export type PeerConfig = z.infer<typeof peerConfigSchema>;
 
 /** A config file that cannot be read or does not match its schema. */

@@ -8,6 +8,7 @@
  */
 import { SimulatedClock } from 'xstate';
 import { DerAgent } from '../actors/der-agent.js';
+import { createAdapter, DeviceLinks } from '../actors/devices/registry.js';
 import { loadKeyFile, toHex } from '../protocol/keys.js';
 import { createTransport, parseTransportConfig, type Transport } from '../protocol/transport/index.js';
 import { loadScenario } from '../sim/scenario.js';
@@ -64,6 +65,8 @@ function loop(id: string, setup: SharedSetup, tick: () => Promise<void>, finish:
       await tick();
       await new Promise((resolve) => setTimeout(resolve, TICK_MS));
     }
+    // The window's last steps, due at its end.
+    if (!stopping) await tick();
     await finish();
     await setup.transport.stop();
   })();
@@ -116,20 +119,58 @@ export async function startCoordinator(config: CoordinatorConfig, log: EventLog)
   );
 }
 
-/** Starts a peer node running its share of the scenario fleet's simulated DERs. */
+/** The DERs a peer runs: simulated members of the scenario's fleet, or devices behind their adapters. */
+interface Site {
+  agents: DerAgent[];
+  /** Advances simulated physics to `ms` (real devices advance on their own). */
+  advanceTo(ms: number): void;
+  /** PV forecasts for the horizon from interval `height`, by DER id. */
+  pvForecast(height: number): (derId: string) => number[] | undefined;
+  close(): Promise<void>;
+}
+
+async function openSite(config: PeerConfig, run: PreparedRun, now: () => number, planTimeoutMs: number, clock: SimulatedClock): Promise<Site> {
+  if (config.devices) {
+    const links = new DeviceLinks();
+    const adapters = config.devices.map((device) => createAdapter(device, { links, holdMs: run.stepMs, now }));
+    await Promise.all(adapters.map((a) => a.open()));
+    return {
+      agents: adapters.map((adapter) => new DerAgent({ adapter, ownerId: config.owner, planTimeoutMs, clock })),
+      advanceTo: () => {},
+      // A real PV's offer keeps its current available power over the horizon.
+      pvForecast: () => () => undefined,
+      async close() {
+        await Promise.all(adapters.map((a) => a.close()));
+        await links.close();
+      },
+    };
+  }
+  const fleet = run.newFleet();
+  const forecaster = runForecaster(run, config);
+  const share = config.fleet!;
+  const members = fleet.members.filter((_, k) => k % share.of === share.index);
+  return {
+    agents: members.map((m) => new DerAgent({ adapter: m.device, ownerId: m.ownerId, feederId: m.feederId, planTimeoutMs, clock })),
+    advanceTo: (ms) => {
+      for (const m of members) m.device.advanceTo(ms);
+    },
+    pvForecast: (height) => pvForecast(run, fleet, forecaster, height),
+    close: async () => {},
+  };
+}
+
+/** Starts a peer node: its site's DER actors, their offers and the plans they follow. */
 export async function startPeer(config: PeerConfig, log: EventLog): Promise<RunningNode> {
   const keyPair = loadKeyFile(config.key);
   const setup = await setUp(config, 'peer');
   const { run, now } = setup;
   const { intervalMs, startMs } = run.grid;
-  const fleet = run.newFleet();
-  const forecaster = runForecaster(run, config);
-  const members = fleet.members.filter((_, k) => k % config.fleet.of === config.fleet.index);
   // The actors' plan timeouts run on scenario time.
   const clock = new SimulatedClock();
   clock.set(startMs);
   const planTimeoutMs = planTimeoutMsOf(run.scenario);
-  const agents = members.map((m) => new DerAgent({ adapter: m.device, ownerId: m.ownerId, feederId: m.feederId, planTimeoutMs, clock }));
+  const site = await openSite(config, run, now, planTimeoutMs, clock);
+  const { agents } = site;
   const peer = new PeerNode({
     transport: setup.transport,
     networkId: config.networkId,
@@ -144,7 +185,8 @@ export async function startPeer(config: PeerConfig, log: EventLog): Promise<Runn
   peer.start();
   log({ event: 'started', role: 'peer', id: peer.id, ders: agents.length, transport: setup.transport.name });
   let offeredHeight = 0;
-  let stepMs = startMs;
+  // Steps run on the step grid from the first whole step after start (a live site joins mid-window).
+  let stepMs = startMs + Math.max(0, Math.ceil((now() - startMs) / run.stepMs)) * run.stepMs;
   return loop(
     peer.id,
     setup,
@@ -153,9 +195,11 @@ export async function startPeer(config: PeerConfig, log: EventLog): Promise<Runn
       const offerHeight = Math.floor((now() - startMs + intervalMs / 2) / intervalMs);
       if (offerHeight > offeredHeight && offerHeight < run.grid.count) {
         offeredHeight = offerHeight;
-        await peer.publishOffers(startMs + offerHeight * intervalMs, pvForecast(run, fleet, forecaster, offerHeight));
+        await peer.publishOffers(startMs + offerHeight * intervalMs, site.pvForecast(offerHeight));
       }
-      while (stepMs + run.stepMs <= now()) {
+      // Every step acts whether or not a plan came: an actor without a valid plan falls back to its safe default.
+      const untilMs = Math.min(now(), run.grid.startMs + run.grid.count * intervalMs);
+      while (stepMs + run.stepMs <= untilMs) {
         const t = stepMs;
         clock.set(t);
         if ((t - startMs) % intervalMs === 0) {
@@ -172,13 +216,14 @@ export async function startPeer(config: PeerConfig, log: EventLog): Promise<Runn
         } else {
           for (const agent of agents) await agent.step(t, run.stepMs);
         }
-        for (const m of members) m.device.advanceTo(t + run.stepMs);
+        site.advanceTo(t + run.stepMs);
         stepMs += run.stepMs;
       }
     },
     async () => {
       peer.stop();
       for (const agent of agents) agent.stop();
+      await site.close();
       log({ event: 'stopped', role: 'peer', stats: peer.stats() });
     },
   );

@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GenesisInput } from '../../chain/index.js';
+import type { GenesisInput, IntervalInput } from '../../chain/index.js';
 import { encodeEnvelope, keyPairFromSeed, planHash, toHex, type CommitMessage, type DispatchPlan, type KeyPair, type MeterReading } from '../../protocol/index.js';
 
 /** Network the test chains settle on. */
@@ -86,6 +86,18 @@ export function meterEnvelope(signer: KeyPair, startMs: number, readings: MeterR
 /** A reading of `netKWh` into the grid (negative: drawn from it) with plausible registers. */
 export function reading(derId: string, netKWh: number): MeterReading {
   return { derId, exportedKWh: Math.max(0, netKWh), importedKWh: Math.max(0, -netKWh), meterExportTotalKWh: 1000 + Math.max(0, netKWh), meterImportTotalKWh: 500 + Math.max(0, -netKWh) };
+}
+
+/**
+ * What a coordinator hands the ledger when interval `n` commits: a certificate for a plan over the
+ * registered DERs (plus `extraPlanDers` unregistered ones, to make blocks bigger) and both sites'
+ * signed readings for interval n − 1. Deterministic in `n`.
+ */
+export function coordinatorInterval(n: number, extraPlanDers = 0): IntervalInput {
+  const setpoints: Record<string, number> = Object.fromEntries(DERS.map((der, i) => [der.derId, ((n + i) % 5) - 2]));
+  for (let i = 0; i < extraPlanDers; i++) setpoints[`site-${i}`] = ((n * 7 + i) % 11) - 5;
+  const meterEnvelopes = n === 0 ? [] : [0, 1].map((peer) => meterEnvelope(peerKey(peer), intervalStart(n - 1), DERS.filter((d) => d.peer === peer).map((d, i) => reading(d.derId, ((n + i) % 4) / 10))));
+  return { commit: signedCommit(planFor(intervalStart(n), setpoints, 40 + (n % 60))), meterEnvelopes };
 }
 
 /** A fresh temporary directory. */

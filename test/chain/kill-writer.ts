@@ -6,7 +6,7 @@
  */
 import { writeSync } from 'node:fs';
 import { Ledger } from '../../chain/index.js';
-import { DERS, INTERVAL_MS, T0, intervalStart, meterEnvelope, peerKey, planFor, reading, signedCommit, testGenesis } from './chain-helpers.js';
+import { INTERVAL_MS, T0, coordinatorInterval, testGenesis } from './chain-helpers.js';
 
 /** DERs in every plan beyond the registered ones: they make blocks large enough for kills to land mid-write. */
 const EXTRA_PLAN_DERS = 200;
@@ -17,10 +17,7 @@ async function commitForever(dir: string): Promise<void> {
   let n = last === undefined ? 0 : (last - T0) / INTERVAL_MS + 1;
   writeSync(1, `ready ${ledger.head.height} ${ledger.repairedBytes}\n`);
   for (;; n++) {
-    const setpoints: Record<string, number> = Object.fromEntries(DERS.map((der, i) => [der.derId, ((n + i) % 5) - 2]));
-    for (let i = 0; i < EXTRA_PLAN_DERS; i++) setpoints[`site-${i}`] = ((n * 7 + i) % 11) - 5;
-    const meterEnvelopes = n === 0 ? [] : [0, 1].map((peer) => meterEnvelope(peerKey(peer), intervalStart(n - 1), DERS.filter((d) => d.peer === peer).map((d, i) => reading(d.derId, ((n + i) % 3) / 10))));
-    const { height, hash } = await ledger.appendInterval({ commit: signedCommit(planFor(intervalStart(n), setpoints, 50 + (n % 40))), meterEnvelopes });
+    const { height, hash } = await ledger.appendInterval(coordinatorInterval(n, EXTRA_PLAN_DERS));
     writeSync(1, `${height} ${hash}\n`);
   }
 }
