@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { EnvelopeSigner, type WireLimits } from '../protocol/envelope.js';
-import { toHex, type KeyPair } from '../protocol/keys.js';
+import { toHex, type KeyPair, type SignatureVerifier } from '../protocol/keys.js';
 import type { FlexibilityOffer } from '../protocol/offer.js';
 import { SignedRound, type HeightGrid, type RoundDecision, type RoundStats, type SignedRoundOptions, type RoundValue } from '../protocol/round/index.js';
 import type { Transport } from '../protocol/transport/index.js';
@@ -33,10 +33,12 @@ export interface CoordinatorOptions {
   allowedPeers?: ReadonlySet<string>;
   /** Clock for envelopes, replay windows and offer freshness, UTC epoch ms; default `Date.now`. */
   clock?: () => number;
+  /** Signature verifier for offers and consensus; default node:crypto (memoized by the round). */
+  verifier?: SignatureVerifier;
   /** Replay window of offers and consensus envelopes, ms of `clock` (default 30,000). */
   replayWindowMs?: number;
   /** Anything else the signed round takes (timers, timeouts, injected faults). */
-  round?: Partial<Omit<SignedRoundOptions, 'transport' | 'networkId' | 'keyPair' | 'validators' | 'grid' | 'getPlan' | 'validatePlan' | 'onDecide' | 'clock' | 'replayWindowMs'>>;
+  round?: Partial<Omit<SignedRoundOptions, 'transport' | 'networkId' | 'keyPair' | 'validators' | 'grid' | 'getPlan' | 'validatePlan' | 'onDecide' | 'clock' | 'replayWindowMs' | 'verifier'>>;
   limits?: WireLimits;
   /** Called once per decided height, after the commit was published. */
   onDecide?(decision: RoundDecision, commitMs: number): void;
@@ -79,7 +81,7 @@ export class Coordinator {
     const clock = options.clock ?? Date.now;
     this.pool = new OfferPool({
       networkId: options.networkId,
-      verifier: createNodeCryptoVerifier(),
+      verifier: options.verifier ?? createNodeCryptoVerifier(),
       intervalMs: options.grid.intervalMs,
       originMs: options.grid.originMs,
       horizonIntervals: options.horizonIntervals,
@@ -101,6 +103,7 @@ export class Coordinator {
       grid: options.grid,
       clock,
       replayWindowMs: options.replayWindowMs,
+      ...(options.verifier ? { verifier: options.verifier } : {}),
       limits: options.limits,
       getPlan: (_height, intervalStartMs) => this.propose(intervalStartMs),
       validatePlan: (_height, intervalStartMs, value) => this.validate(intervalStartMs, value),

@@ -10,7 +10,7 @@ import { setpointForPlan } from '../actors/offer.js';
 import { verifyCommitCertificate } from '../protocol/certificate.js';
 import { decodeEnvelope, EnvelopeSigner, peekEnvelope, type WireLimits } from '../protocol/envelope.js';
 import type { WireErrorCode } from '../protocol/errors.js';
-import { equalBytes, toHex, type KeyPair } from '../protocol/keys.js';
+import { equalBytes, toHex, type KeyPair, type SignatureVerifier } from '../protocol/keys.js';
 import type { FlexibilityOffer } from '../protocol/offer.js';
 import type { DispatchPlan } from '../protocol/plan.js';
 import { heightOf, type HeightGrid } from '../protocol/round/index.js';
@@ -46,6 +46,8 @@ export interface PeerNodeOptions {
   planTimeoutMs: number;
   /** Clock for envelope times, UTC epoch ms; default `Date.now`. */
   clock?: () => number;
+  /** Signature verifier for commits; default node:crypto. */
+  verifier?: SignatureVerifier;
   limits?: WireLimits;
   /** Called once per newly certified interval. */
   onCertified?(plan: CertifiedPlan): void;
@@ -71,7 +73,7 @@ export class PeerNode {
   readonly id: string;
   private readonly options: PeerNodeOptions;
   private readonly signer: EnvelopeSigner;
-  private readonly verifier = createNodeCryptoVerifier();
+  private readonly verifier: SignatureVerifier;
   private readonly validatorSet: Set<string>;
   private readonly certifiedPlans = new Map<number, CertifiedPlan>();
   /** intervalStartMs → this site's offers for it, by DER id. */
@@ -83,6 +85,7 @@ export class PeerNode {
     this.options = options;
     this.id = toHex(options.keyPair.publicKey);
     this.validatorSet = new Set(options.validators.map(toHex));
+    this.verifier = options.verifier ?? createNodeCryptoVerifier();
     this.signer = new EnvelopeSigner({ networkId: options.networkId, keyPair: options.keyPair, clock: options.clock, limits: options.limits });
   }
 

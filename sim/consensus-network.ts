@@ -15,7 +15,8 @@ import type { PlanMaker, PlanValidation } from '../nodes/planning.js';
 import { SafetyChecker } from '../protocol/consensus/index.js';
 import { sha256 } from '../protocol/hashes.js';
 import { keyPairFromSeed, toHex, type KeyPair } from '../protocol/keys.js';
-import type { HeightGrid, RoundFault } from '../protocol/round/index.js';
+import { memoizingVerifier, type HeightGrid, type RoundFault } from '../protocol/round/index.js';
+import { createNodeCryptoVerifier } from '../protocol/verifier-node-crypto.js';
 import { createTransport, MemoryHub, type Transport, type TransportConfig } from '../protocol/transport/index.js';
 import { percentile } from './percentile.js';
 import { VirtualTime } from './virtual-time.js';
@@ -112,6 +113,9 @@ export class SimConsensus {
     let network: SimConsensus | undefined;
     const clock = (): number => network?.now() ?? grid.originMs;
     const { planMaker, horizonIntervals } = options;
+    // All nodes share this process: a signature one node checked is not re-checked by the next
+    // (separate machines would check it in parallel). Only valid signatures are remembered.
+    const verifier = memoizingVerifier(createNodeCryptoVerifier(), 200_000);
     const libp2pAddrs: string[] = [];
     const newTransport = async (name: string, bootstrap: string[]): Promise<Transport> => {
       const config: TransportConfig =
@@ -140,6 +144,7 @@ export class SimConsensus {
         validation: settings.validation,
         allowedPeers: new Set(peerKeys.map((p) => toHex(p.publicKey))),
         clock,
+        verifier,
         round: { faults: settings.faults, ...(virtualTime ? { schedule: virtualTime.schedule } : {}) },
         onDecide: (decision, ms) => {
           network?.recordDecision(toHex(keyPair.publicKey), decision.height, toHex(decision.commit.planHash), ms);
@@ -160,6 +165,7 @@ export class SimConsensus {
         horizonIntervals,
         planTimeoutMs: options.planTimeoutMs,
         clock,
+        verifier,
         onCertified: (plan) => network?.safety.record(`peer-${k}`, plan.height, toHex(plan.planHash)),
       });
       peers.push({ node, agents });
