@@ -37,6 +37,8 @@ export interface DeviceCapabilities {
   storage?: StorageLimits;
   /** Cost of wear per MWh of throughput (charge plus discharge), in the scenario currency per MWh. */
   wearCostPerMWh: number;
+  /** EV chargers: the charging power, kW >= 0, the owner wants when no plan holds (default: the allowed maximum). */
+  safeDefaultImportKW?: number;
 }
 
 /** An EV plugged into a charger, as the charger knows it. */

@@ -23,8 +23,8 @@ const CLAMP_NOTICE_KW = 1e-6;
 
 /**
  * Power a device falls back to when it has no usable instruction, kW: battery idle (0), EV
- * charging at the allowed maximum (negative, 0 without a car or when the car is full), PV
- * uncurtailed (its available power).
+ * charging at the owner's configured default rate, else the allowed maximum (negative, 0 without a
+ * car or when the car is full), PV uncurtailed (its available power).
  */
 export function safeDefaultKW(caps: DeviceCapabilities, telemetry: DeviceTelemetry): number {
   switch (caps.kind) {
@@ -33,7 +33,7 @@ export function safeDefaultKW(caps: DeviceCapabilities, telemetry: DeviceTelemet
     case 'ev-charger': {
       const s = telemetry.evSession;
       if (!s || s.departureMs <= telemetry.timeMs || s.deliveredKWh >= s.requestedKWh) return 0;
-      return -Math.min(caps.maxImportKW, s.maxChargeKW);
+      return -Math.min(caps.maxImportKW, s.maxChargeKW, caps.safeDefaultImportKW ?? Infinity);
     }
     case 'pv':
       return caps.maxExportKW;

@@ -45,6 +45,8 @@ const pvLimitsSchema = z.strictObject({ kind: z.literal('pv'), sizeKW: z.number(
 const evLimitsSchema = z.strictObject({
   kind: z.literal('ev-charger'),
   maxChargeKW: z.number().positive().finite(),
+  /** Charging power without a committed plan, kW (default: the allowed maximum). */
+  safeDefaultChargeKW: nonNegativeKW.optional(),
   chargeEfficiency: efficiency.default(0.9),
   wearCostPerMWh,
 });
@@ -146,7 +148,14 @@ export function capabilitiesFromLimits(limits: DeviceLimits): DeviceCapabilities
     case 'pv':
       return { kind: 'pv', maxExportKW: limits.sizeKW, maxImportKW: 0, rampKWPerS: Infinity, wearCostPerMWh: limits.wearCostPerMWh };
     case 'ev-charger':
-      return { kind: 'ev-charger', maxExportKW: 0, maxImportKW: limits.maxChargeKW, rampKWPerS: Infinity, wearCostPerMWh: limits.wearCostPerMWh };
+      return {
+        kind: 'ev-charger',
+        maxExportKW: 0,
+        maxImportKW: limits.maxChargeKW,
+        rampKWPerS: Infinity,
+        wearCostPerMWh: limits.wearCostPerMWh,
+        ...(limits.safeDefaultChargeKW !== undefined ? { safeDefaultImportKW: limits.safeDefaultChargeKW } : {}),
+      };
   }
 }
 

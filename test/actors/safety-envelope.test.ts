@@ -111,6 +111,9 @@ test('envelope: safe defaults', () => {
   assert.equal(safeDefaultKW(charger, tel({})), 0);
   assert.equal(safeDefaultKW(charger, tel({ evSession: car() })), -7);
   assert.equal(safeDefaultKW(charger, tel({ evSession: car({ deliveredKWh: 20 }) })), 0);
+  // The owner's configured default rate, never above what the car and charger allow.
+  assert.equal(safeDefaultKW({ ...charger, safeDefaultImportKW: 3.7 }, tel({ evSession: car() })), -3.7);
+  assert.equal(safeDefaultKW({ ...charger, safeDefaultImportKW: 22 }, tel({ evSession: car() })), -7);
   // Uncurtailed: capped only at the rating, so output follows the sun through the hold.
   assert.equal(safeDefaultKW(pv, tel({ availableKW: 3.5 })), 8);
 });

@@ -1,7 +1,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatedBattery } from '../../actors/index.js';
-import { DeviceLinks, createAdapter, deviceConfigSchema } from '../../actors/devices/registry.js';
+import { DeviceLinks, capabilitiesFromLimits, createAdapter, deviceConfigSchema } from '../../actors/devices/registry.js';
 import { batteryConfig } from '../actors/fixtures.js';
 import { SunSpecTestServer } from './sunspec-server.js';
 import { freePort } from './helpers.js';
@@ -25,6 +25,12 @@ describe('device registry', () => {
       const text = parsed.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n');
       assert.match(text, pattern);
     }
+  });
+
+  it("turns an EV charger's configured default rate into its safe default", () => {
+    const ev = { kind: 'ev-charger', maxChargeKW: 11, safeDefaultChargeKW: 3.7 } as const;
+    assert.equal(capabilitiesFromLimits(deviceConfigSchema.parse({ type: 'simulated', id: 'ev', limits: ev }).limits).safeDefaultImportKW, 3.7);
+    assert.equal(capabilitiesFromLimits({ ...ev, safeDefaultChargeKW: undefined, chargeEfficiency: 0.9, wearCostPerMWh: 0 }).safeDefaultImportKW, undefined);
   });
 
   it('builds a guarded adapter for each type and drives a SunSpec device from its config', async () => {
