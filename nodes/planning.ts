@@ -40,8 +40,17 @@ export interface SolveRecord {
   strategy: string;
 }
 
-/** Builds plans from offers and checks proposed ones. */
+/** Plans remembered by `PlanMaker` (a height's proposal and its re-solves come in together). */
+const REMEMBERED_PLANS = 8;
+
+/**
+ * Builds plans from offers and checks proposed ones. Planning is deterministic, so a plan made once
+ * for an interval and offer set is remembered: validators sharing one PlanMaker in one process (a
+ * simulation) re-solve each proposal once, where separate machines would each solve it in parallel.
+ */
 export class PlanMaker {
+  private readonly remembered = new Map<string, DispatchPlan | undefined>();
+
   constructor(
     private readonly planner: Planner,
     private readonly settings: PlanningSettings,
@@ -51,10 +60,22 @@ export class PlanMaker {
 
   /**
    * The plan for the interval starting at `intervalStartMs` from `offers` (any order; planned in
-   * DER-id order), naming them by `offerIds`; undefined without a price forecast. Only the first
-   * period gets per-DER setpoints: the plan is re-made every interval.
+   * DER-id order), naming them by `offerIds` (the plan is remembered under them; with none, it is
+   * always solved); undefined without a price forecast. Only the first period gets per-DER
+   * setpoints: the plan is re-made every interval.
    */
   make(intervalStartMs: number, offers: readonly FlexibilityOffer[], offerIds: readonly Uint8Array[]): DispatchPlan | undefined {
+    // Offers are only known to be the same when envelope ids name them.
+    if (offerIds.length === 0) return this.solve(intervalStartMs, offers, offerIds);
+    const key = `${intervalStartMs}:${Buffer.from(offerSetHash(offerIds)).toString('hex')}`;
+    if (this.remembered.has(key)) return this.remembered.get(key);
+    const plan = this.solve(intervalStartMs, offers, offerIds);
+    this.remembered.set(key, plan);
+    if (this.remembered.size > REMEMBERED_PLANS) this.remembered.delete(this.remembered.keys().next().value as string);
+    return plan;
+  }
+
+  private solve(intervalStartMs: number, offers: readonly FlexibilityOffer[], offerIds: readonly Uint8Array[]): DispatchPlan | undefined {
     const request = this.request(intervalStartMs, offers);
     if (request === undefined) return undefined;
     if (offers.length === 0) return this.emptyPlan(request, offerIds);
