@@ -14,7 +14,7 @@ import { fmtInt, formatTable } from './table.js';
 
 const CHAIN_BLOCKS = 10_000;
 /** Appending stops here even short of {@link CHAIN_BLOCKS} (every append waits for fsync). */
-const APPEND_BUDGET_MS = 120_000;
+const APPEND_BUDGET_MS = 90_000;
 
 /** What the chain bench measured. */
 export interface ChainBenchRow {

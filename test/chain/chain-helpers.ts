@@ -12,14 +12,26 @@ export const T0 = Date.UTC(2026, 0, 1);
 /** 5-minute intervals. */
 export const INTERVAL_MS = 300_000;
 
+// Deriving a key pair costs milliseconds and signing caches per key object, so each is made once.
+const keyPairs = new Map<number, KeyPair>();
+
+function keyFromSeedByte(seedByte: number): KeyPair {
+  let keyPair = keyPairs.get(seedByte);
+  if (!keyPair) {
+    keyPair = keyPairFromSeed(new Uint8Array(32).fill(seedByte));
+    keyPairs.set(seedByte, keyPair);
+  }
+  return keyPair;
+}
+
 /** Validator key pair `i` (four validators: a quorum is three). */
 export function validatorKey(i: number): KeyPair {
-  return keyPairFromSeed(new Uint8Array(32).fill(i + 1));
+  return keyFromSeedByte(i + 1);
 }
 
 /** Peer node (site gateway) key pair `i`. */
 export function peerKey(i: number): KeyPair {
-  return keyPairFromSeed(new Uint8Array(32).fill(100 + i));
+  return keyFromSeedByte(100 + i);
 }
 
 /** The registered DERs: which peer signs each one's meter readings, and its rating. */

@@ -16,7 +16,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Starts the writer, SIGKILLs it `delayMs` after start (or after its first acknowledged block), and returns the blocks it acknowledged. */
 async function runAndKill(delayMs: number, afterFirstBlock: boolean): Promise<Map<number, string>> {
-  const child = spawn(process.execPath, [WRITER, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [WRITER, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (stderr += chunk));
   const acknowledged = new Map<number, string>();
   let buffered = '';
   let timer: NodeJS.Timeout | undefined;
@@ -36,9 +39,10 @@ async function runAndKill(delayMs: number, afterFirstBlock: boolean): Promise<Ma
     }
   });
   if (!afterFirstBlock) kill();
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  // 'close', not 'exit': every acknowledgement the writer printed has been read by then.
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   clearTimeout(timer);
-  assert.equal(exit.signal, 'SIGKILL', `the writer ended on its own (exit code ${exit.code})`);
+  assert.equal(exit.signal, 'SIGKILL', `the writer ended on its own (exit code ${exit.code}): ${stderr}`);
   return acknowledged;
 }
 
