@@ -48,6 +48,11 @@ export class DerAgent {
     this.actor.start();
   }
 
+  /** Owner of the device (settlement). */
+  get ownerId(): string {
+    return this.meta.ownerId;
+  }
+
   /** The device's static capabilities. */
   capabilities(): DeviceCapabilities {
     return this.adapter.capabilities();
@@ -66,6 +71,11 @@ export class DerAgent {
   /** Setpoint the actor last allowed, kW. */
   get setpointKW(): number {
     return this.actor.getSnapshot().context.setpointKW;
+  }
+
+  /** A fresh reading of the device (the actor hears of it only if the device's online status changed). */
+  async telemetry(): Promise<DeviceTelemetry> {
+    return (await this.read()).telemetry;
   }
 
   /** Read the device's telemetry and hand it to the actor. */

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { DerAgent } from '../actors/der-agent.js';
 import { createLpBackend, type LpBackendName } from '../solver/backend.js';
@@ -34,6 +34,7 @@ export async function simCommand(scenarioPath: string, options: CommonOptions & 
     dataDir: options.data,
     transport: options.transport,
     natsServers: options.nats,
+    chainDir: join(options.out, 'chain'),
     onProgress: bar
       ? (done, total) => {
           if (!started) bar.start(total, 0);

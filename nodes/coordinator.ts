@@ -15,6 +15,10 @@ import { createNodeCryptoVerifier } from '../protocol/verifier-node-crypto.js';
 import { OfferPool, type OfferRejectCode } from './offer-pool.js';
 import type { PlanMaker, PlanValidation } from './planning.js';
 import { NETWORK_TOPICS } from './topics.js';
+import type { IntervalAppended, Ledger } from '../chain/index.js';
+
+/** Meter envelopes kept between two blocks at most. */
+const MAX_PENDING_METER_ENVELOPES = 100_000;
 
 /** Configuration of a `Coordinator`. */
 export interface CoordinatorOptions {
@@ -40,8 +44,15 @@ export interface CoordinatorOptions {
   /** Anything else the signed round takes (timers, timeouts, injected faults). */
   round?: Partial<Omit<SignedRoundOptions, 'transport' | 'networkId' | 'keyPair' | 'validators' | 'grid' | 'getPlan' | 'validatePlan' | 'onDecide' | 'clock' | 'replayWindowMs' | 'verifier'>>;
   limits?: WireLimits;
+  /**
+   * Settlement chain this node keeps: every decided height becomes a block with its commit
+   * certificate and the meter readings that arrived since the previous one.
+   */
+  ledger?: Ledger;
   /** Called once per decided height, after the commit was published. */
   onDecide?(decision: RoundDecision, commitMs: number): void;
+  /** Called when a block was appended (or could not be). */
+  onBlock?(result: { appended: IntervalAppended } | { error: Error }): void;
 }
 
 /** Counters of one coordinator. */
@@ -68,6 +79,10 @@ export class Coordinator {
   private readonly commitSigner: EnvelopeSigner;
   private readonly startedAt = new Map<number, number>();
   private unsubscribeOffers: (() => void) | undefined;
+  private unsubscribeMeter: (() => void) | undefined;
+  /** Meter envelopes received since the last block (checked by the ledger, which rejects bad ones). */
+  private meterEnvelopes: Uint8Array[] = [];
+  private appending: Promise<void> = Promise.resolve();
   private proposalsRejected = 0;
   private planFailures = 0;
   private lastPlanFailure: string | undefined;
@@ -116,7 +131,18 @@ export class Coordinator {
     this.unsubscribeOffers = this.options.transport.subscribe(NETWORK_TOPICS.offers, (data) => {
       this.pool.admit(data);
     });
+    if (this.options.ledger) {
+      this.unsubscribeMeter = this.options.transport.subscribe(NETWORK_TOPICS.meter, (data) => {
+        // Bounded: a flood of meter envelopes between two commits cannot grow memory without limit.
+        if (this.meterEnvelopes.length < MAX_PENDING_METER_ENVELOPES) this.meterEnvelopes.push(data);
+      });
+    }
     this.round.start();
+  }
+
+  /** Resolves when every block of a decided height is on stable storage. */
+  async settled(): Promise<void> {
+    await this.appending;
   }
 
   /** Starts consensus on the interval with index `height` (ignored when the node is already there or past it). */
@@ -139,6 +165,7 @@ export class Coordinator {
   /** Stops listening and cancels timers; the transport is left to its owner. */
   stop(): void {
     this.unsubscribeOffers?.();
+    this.unsubscribeMeter?.();
     this.round.stop();
   }
 
@@ -197,5 +224,17 @@ export class Coordinator {
       // A refused publish (transport down) is covered by the other validators' copies and by catch-up.
     });
     this.options.onDecide?.(decision, commitMs);
+    const ledger = this.options.ledger;
+    if (ledger) {
+      const meterEnvelopes = this.meterEnvelopes;
+      this.meterEnvelopes = [];
+      this.appending = this.appending.then(async () => {
+        try {
+          this.options.onBlock?.({ appended: await ledger.appendInterval({ commit: decision.commit, meterEnvelopes }) });
+        } catch (error) {
+          this.options.onBlock?.({ error: error as Error });
+        }
+      });
+    }
   }
 }

@@ -12,6 +12,7 @@ import { decodeEnvelope, EnvelopeSigner, peekEnvelope, type WireLimits } from '.
 import type { WireErrorCode } from '../protocol/errors.js';
 import { equalBytes, toHex, type KeyPair, type SignatureVerifier } from '../protocol/keys.js';
 import type { FlexibilityOffer } from '../protocol/offer.js';
+import type { MeterReading } from '../protocol/messages.js';
 import type { DispatchPlan } from '../protocol/plan.js';
 import { heightOf, type HeightGrid } from '../protocol/round/index.js';
 import type { Transport } from '../protocol/transport/index.js';
@@ -80,6 +81,8 @@ export class PeerNode {
   private readonly offered = new Map<number, Map<string, FlexibilityOffer>>();
   private readonly counters: PeerStats = { offersPublished: 0, publishFailures: 0, certified: 0, duplicateCommits: 0, rejectedCommits: {}, conflictingCommits: 0 };
   private unsubscribe: (() => void) | undefined;
+  /** Meter registers per DER id: the device's net meter at the last reading and the export/import totals since. */
+  private readonly meters = new Map<string, { netKWh: number; exportTotalKWh: number; importTotalKWh: number }>();
 
   constructor(options: PeerNodeOptions) {
     this.options = options;
@@ -116,6 +119,36 @@ export class PeerNode {
       this.counters.publishFailures++;
     }
     return offers;
+  }
+
+  /**
+   * Signs and publishes the metered energy of every DER over the interval that started at
+   * `intervalStartMs` (from each device's net meter since the previous call; the first call only
+   * sets the baseline and publishes nothing). Returns the readings published.
+   */
+  async publishMeter(intervalStartMs: number): Promise<MeterReading[]> {
+    const readings: MeterReading[] = [];
+    for (const agent of this.options.agents) {
+      const netKWh = (await agent.telemetry()).meterNetKWh;
+      const register = this.meters.get(agent.id);
+      if (register === undefined) {
+        this.meters.set(agent.id, { netKWh, exportTotalKWh: 0, importTotalKWh: 0 });
+        continue;
+      }
+      // A DER runs one way within an interval: the net change is its export or its import.
+      const deltaKWh = netKWh - register.netKWh;
+      register.netKWh = netKWh;
+      register.exportTotalKWh += Math.max(0, deltaKWh);
+      register.importTotalKWh += Math.max(0, -deltaKWh);
+      readings.push({ derId: agent.id, exportedKWh: Math.max(0, deltaKWh), importedKWh: Math.max(0, -deltaKWh), meterExportTotalKWh: register.exportTotalKWh, meterImportTotalKWh: register.importTotalKWh });
+    }
+    if (readings.length === 0) return readings;
+    try {
+      await this.options.transport.publish(NETWORK_TOPICS.meter, this.signer.seal({ v: 1, type: 'meter', intervalStartMs, intervalMs: this.options.grid.intervalMs, readings }));
+    } catch {
+      this.counters.publishFailures++;
+    }
+    return readings;
   }
 
   /** The certified plan of the interval starting at `intervalStartMs`, if one arrived. */

@@ -14,7 +14,9 @@ import { PeerNode } from '../nodes/peer.js';
 import type { PlanMaker, PlanValidation } from '../nodes/planning.js';
 import { SafetyChecker } from '../protocol/consensus/index.js';
 import { sha256 } from '../protocol/hashes.js';
-import { keyPairFromSeed, toHex, type KeyPair } from '../protocol/keys.js';
+import { keyPairFromSeed, toHex, type KeyPair, type SignatureVerifier } from '../protocol/keys.js';
+import { rmSync } from 'node:fs';
+import { Ledger, type GenesisInput, type IntervalAppended } from '../chain/index.js';
 import { memoizingVerifier, type HeightGrid, type RoundFault } from '../protocol/round/index.js';
 import { createNodeCryptoVerifier } from '../protocol/verifier-node-crypto.js';
 import { createTransport, MemoryHub, type Transport, type TransportConfig } from '../protocol/transport/index.js';
@@ -66,6 +68,26 @@ export interface ConsensusSummary {
   missedHeights: number[];
 }
 
+/** What the summary reports about settlement (currency units; the chain holds minor units). */
+export interface SettlementSummary {
+  chainHeight: number;
+  headHash: string;
+  marketPaid: number;
+  paidToOwners: number;
+  fee: number;
+  penalties: number;
+  certificatesIssued: number;
+  co2AvoidedKg: number;
+  meterReadingsRejected: number;
+}
+
+/** Where and under which rules the network keeps its settlement chain. */
+export interface SimChainSettings {
+  dir: string;
+  currency: string;
+  genesis?: Partial<Pick<GenesisInput, 'feeFrac' | 'deviationPenalty' | 'certificateUnitKWh'>>;
+}
+
 /** One network for a simulation; see the module comment. */
 export class SimConsensus {
   private readonly commitMs: number[] = [];
@@ -74,6 +96,8 @@ export class SimConsensus {
   private commits = 0;
   private uncertified = 0;
   private readonly missedHeights: number[] = [];
+  private blockError: Error | undefined;
+  private meterRejections = 0;
   /** Sim time of the current interval's start and the wall time it began (real transports). */
   private simNowMs: number;
   private wallAtNowMs = performance.now();
@@ -85,6 +109,7 @@ export class SimConsensus {
     private readonly peers: { node: PeerNode; agents: DerAgent[] }[],
     private readonly transports: Transport[],
     private readonly virtualTime: VirtualTime | undefined,
+    private readonly ledger: Ledger | undefined,
   ) {
     this.simNowMs = grid.originMs;
   }
@@ -101,6 +126,8 @@ export class SimConsensus {
     planMaker: PlanMaker;
     agents: DerAgent[];
     planTimeoutMs: number;
+    /** Keep a settlement chain (at the first coordinator) in this folder. */
+    chain?: SimChainSettings;
   }): Promise<SimConsensus> {
     const { settings, grid, seed, networkId } = options;
     const virtualTime = settings.transport === 'memory' ? new VirtualTime(grid.originMs) : undefined;
@@ -131,6 +158,8 @@ export class SimConsensus {
       }
       return transport;
     };
+    const dealt = Array.from({ length: peerCount }, (_, k) => options.agents.filter((_, index) => index % peerCount === k));
+    const ledger = options.chain ? await openSimLedger(options.chain, networkId, validators, dealt, peerKeys, verifier, clock) : undefined;
     const coordinators: Coordinator[] = [];
     for (const [k, keyPair] of validatorKeys.entries()) {
       const coordinator = new Coordinator({
@@ -145,6 +174,7 @@ export class SimConsensus {
         allowedPeers: new Set(peerKeys.map((p) => toHex(p.publicKey))),
         clock,
         verifier,
+        ...(k === 0 && ledger ? { ledger, onBlock: (result: { error: Error } | object) => network?.recordBlock(result) } : {}),
         round: { faults: settings.faults, ...(virtualTime ? { schedule: virtualTime.schedule } : {}) },
         onDecide: (decision, ms) => {
           network?.recordDecision(toHex(keyPair.publicKey), decision.height, toHex(decision.commit.planHash), ms);
@@ -154,7 +184,7 @@ export class SimConsensus {
     }
     const peers: { node: PeerNode; agents: DerAgent[] }[] = [];
     for (const [k, keyPair] of peerKeys.entries()) {
-      const agents = options.agents.filter((_, index) => index % peerCount === k);
+      const agents = dealt[k];
       const node = new PeerNode({
         transport: await newTransport(`peer-${k}`, [...libp2pAddrs]),
         networkId,
@@ -170,7 +200,7 @@ export class SimConsensus {
       });
       peers.push({ node, agents });
     }
-    network = new SimConsensus(settings, grid, coordinators, peers, transports, virtualTime);
+    network = new SimConsensus(settings, grid, coordinators, peers, transports, virtualTime, ledger);
     for (const c of coordinators) c.start();
     for (const p of peers) p.node.start();
     if (settings.transport === 'libp2p') await network.waitForMesh();
@@ -190,6 +220,8 @@ export class SimConsensus {
     this.simNowMs = intervalStartMs;
     this.wallAtNowMs = performance.now();
     this.virtualTime?.advanceTo(intervalStartMs);
+    // The interval that just ended is metered now; its readings settle in this interval's block.
+    if (this.ledger) await Promise.all(this.peers.map((p) => p.node.publishMeter(intervalStartMs - this.grid.intervalMs)));
     await Promise.all(this.peers.map((p) => p.node.publishOffers(intervalStartMs, pvAvailableKW)));
     const allCertified = (): boolean => this.peers.every((p) => p.node.certified(intervalStartMs) !== undefined);
     this.rounds++;
@@ -253,10 +285,37 @@ export class SimConsensus {
     };
   }
 
+  /** The settlement chain's totals once every block is stored, or undefined without a chain. */
+  async settlement(): Promise<SettlementSummary | undefined> {
+    if (!this.ledger) return undefined;
+    await this.coordinators[0].settled();
+    if (this.blockError) throw this.blockError;
+    const totals = this.ledger.totals;
+    const unit = this.ledger.genesis.minorUnitsPerUnit;
+    return {
+      chainHeight: this.ledger.head.height,
+      headHash: this.ledger.head.hash,
+      marketPaid: totals.marketPaidMinor / unit,
+      paidToOwners: totals.paidToOwnersMinor / unit,
+      fee: totals.feeMinor / unit,
+      penalties: totals.penaltyMinor / unit,
+      certificatesIssued: totals.certificatesIssued,
+      co2AvoidedKg: totals.co2AvoidedKg,
+      meterReadingsRejected: this.meterRejections,
+    };
+  }
+
   async stop(): Promise<void> {
+    await this.coordinators[0].settled();
+    await this.ledger?.close();
     for (const c of this.coordinators) c.stop();
     for (const p of this.peers) p.node.stop();
     await Promise.all(this.transports.map((t) => t.stop()));
+  }
+
+  private recordBlock(result: { error: Error } | object): void {
+    if ('error' in result) this.blockError ??= result.error;
+    else if ('appended' in result) this.meterRejections += (result as { appended: IntervalAppended }).appended.rejections.length;
   }
 
   private recordDecision(validator: string, height: number, planHashHex: string, commitMs: number): void {
@@ -275,6 +334,27 @@ export class SimConsensus {
       this.transports.every((t) => !(t instanceof Libp2pTransport) || t.name.startsWith('coordinator') ? true : t.topicPeers('offers').length >= this.coordinators.length);
     await waitFor(ready, 15_000);
   }
+}
+
+/** Opens (afresh) the network's chain: genesis from the validator set and every DER with its site's meter key. */
+async function openSimLedger(
+  chain: SimChainSettings,
+  networkId: string,
+  validators: Uint8Array[],
+  dealt: DerAgent[][],
+  peerKeys: KeyPair[],
+  verifier: SignatureVerifier,
+  clock: () => number,
+): Promise<Ledger> {
+  rmSync(chain.dir, { recursive: true, force: true });
+  const ders = dealt.flatMap((agents, k) =>
+    agents.map((agent) => {
+      const caps = agent.capabilities();
+      return { derId: agent.id, ownerId: agent.ownerId, kind: caps.kind, meterPublicKey: toHex(peerKeys[k].publicKey), maxPowerKW: Math.max(caps.maxExportKW, caps.maxImportKW, 1e-3) };
+    }),
+  );
+  const genesis: GenesisInput = { networkId, validators: validators.map(toHex), currency: chain.currency, ders, ...chain.genesis };
+  return Ledger.open(chain.dir, { genesis, verifier, clock });
 }
 
 function simKey(seed: number, role: string, index: number): KeyPair {

@@ -21,7 +21,7 @@ import type { LoadReport } from './signals/series.js';
 import { checkLimits } from './limit-check.js';
 import { PlanMaker, type PlanningSettings, type SolveRecord } from '../nodes/planning.js';
 import { setpointForPlan } from '../actors/offer.js';
-import { SimConsensus, type ConsensusSummary, type SimConsensusSettings, type SimTransportKind } from './consensus-network.js';
+import { SimConsensus, type ConsensusSummary, type SettlementSummary, type SimConsensusSettings, type SimTransportKind } from './consensus-network.js';
 import { percentile } from './percentile.js';
 
 /** How to run a scenario; everything not given comes from the scenario or the defaults. */
@@ -36,6 +36,8 @@ export interface RunOptions {
   transport?: SimTransportKind | 'direct';
   /** Overrides the scenario's `consensus.natsServers`. */
   natsServers?: string;
+  /** Folder for the network's settlement chain (replaced); none kept when absent or with `direct`. */
+  chainDir?: string;
   onProgress?: (doneIntervals: number, totalIntervals: number) => void;
 }
 
@@ -425,6 +427,8 @@ export interface PassOutcome {
   foresight?: Omit<PerfectForesightSchedule, 'setpointsKW'>;
   /** The VPP pass through the protocol: how the network did. */
   consensus?: ConsensusSummary;
+  /** The VPP pass with a chain: what it settled. */
+  settlement?: SettlementSummary;
 }
 
 /** Runs one pass of a prepared run. */
@@ -466,10 +470,13 @@ async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions
             planMaker,
             agents,
             planTimeoutMs: planTimeoutMsOf(run.scenario),
+            ...(options.chainDir ? { chain: { dir: options.chainDir, currency: run.scenario.currency, genesis: run.scenario.settlement } } : {}),
           }));
   let pass: PassResult;
+  let settlement: SettlementSummary | undefined;
   try {
     pass = await simulatePass(run, fleet, rollingHorizonPolicy(run, fleet, planMaker, forecaster, startNetwork), 'actors', onInterval);
+    settlement = await (network as SimConsensus | undefined)?.settlement();
   } finally {
     await (network as SimConsensus | undefined)?.stop();
   }
@@ -478,6 +485,7 @@ async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions
     pass,
     planning: { ...stats, backend: backend.name, licence: backend.licence, forecast: forecaster.name, forecastUsesFuture: forecaster.usesFutureValues },
     ...(network ? { consensus: (network as SimConsensus).summary() } : {}),
+    ...(settlement ? { settlement } : {}),
   };
 }
 
@@ -559,6 +567,7 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
       bmsCuts: vpp.bmsCuts,
     },
     ...(vppOutcome.consensus ? { consensus: vppOutcome.consensus } : {}),
+    ...(vppOutcome.settlement ? { settlement: vppOutcome.settlement } : {}),
     solver: {
       backend: stats.backend,
       licence: stats.licence,

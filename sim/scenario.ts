@@ -132,6 +132,17 @@ export const scenarioSchema = z.strictObject({
   }),
   /** Without a fresh plan for this long a DER falls back to its safe default. */
   planTimeoutMin: z.number().positive().optional(),
+  /** Settlement rules of the network's chain (written to `<out>/chain` when the VPP pass runs through the protocol). */
+  settlement: z
+    .strictObject({
+      /** Aggregator's fee, fraction of what the market pays for delivered energy. */
+      feeFrac: z.number().min(0).max(1).optional(),
+      /** Deviation from plan beyond max(toleranceKWh, toleranceFrac × |planned|) costs penaltyPerMWh. */
+      deviationPenalty: z.strictObject({ toleranceKWh: z.number().min(0).optional(), toleranceFrac: z.number().min(0).optional(), penaltyPerMWh: z.number().min(0).optional() }).optional(),
+      /** Energy per certificate, kWh. */
+      certificateUnitKWh: z.number().positive().optional(),
+    })
+    .optional(),
   /** The network the VPP pass runs through: coordinators, peer nodes and the transport between them. */
   consensus: z
     .strictObject({
