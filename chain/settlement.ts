@@ -77,6 +77,7 @@ export function settleReading(genesis: ChainGenesis, der: RegisteredDer, planned
 
 /** True when a reading's energy is physically possible for the DER: neither direction above its rating over the interval. */
 export function isPlausibleReading(der: RegisteredDer, intervalMs: number, reading: MeterReading): boolean {
-  const maxKWh = (der.maxPowerKW * intervalMs) / MS_PER_HOUR;
+  // A device held at its rated power for the whole interval meters exactly this, give or take float rounding.
+  const maxKWh = ((der.maxPowerKW * intervalMs) / MS_PER_HOUR) * (1 + 1e-9) + 1e-9;
   return reading.exportedKWh <= maxKWh && reading.importedKWh <= maxKWh;
 }
