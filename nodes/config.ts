@@ -49,6 +49,8 @@ export const coordinatorConfigSchema = z.strictObject({
   /** Peer public keys allowed to offer; absent = any key (first to offer a DER id owns it). */
   peers: z.array(publicKeyHex).optional(),
   validation: z.enum(['re-solve', 'verify']).default('re-solve'),
+  /** Keep the settlement chain: a block per committed interval in `dir`, under the genesis record in `genesis` (JSON). */
+  chain: z.strictObject({ dir: z.string().min(1), genesis: z.string().min(1) }).optional(),
   solver: z.enum(['glpk', 'highs']).optional(),
   forecast: z.enum(['seasonal-blend', 'persistence', 'oracle']).optional(),
 });
@@ -90,7 +92,8 @@ export function loadNodeConfig<S extends typeof coordinatorConfigSchema | typeof
   }
   const config = parsed.data as z.infer<S>;
   const base = dirname(resolve(path));
-  return { ...config, key: resolve(base, config.key), scenario: resolve(base, config.scenario), ...(config.data ? { data: resolve(base, config.data) } : {}) };
+  const chain = 'chain' in config && config.chain ? { chain: { dir: resolve(base, config.chain.dir), genesis: resolve(base, config.chain.genesis) } } : {};
+  return { ...config, key: resolve(base, config.key), scenario: resolve(base, config.scenario), ...(config.data ? { data: resolve(base, config.data) } : {}), ...chain };
 }
 
 /** The validator keys of a config as bytes. */

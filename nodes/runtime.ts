@@ -15,6 +15,7 @@ import { loadScenario } from '../sim/scenario.js';
 import { planTimeoutMsOf, prepareRun, pvForecast, runForecaster, runPlanMaker, scenarioDirOf, type PreparedRun } from '../sim/run.js';
 import { validatorKeys, type CoordinatorConfig, type PeerConfig } from './config.js';
 import { Coordinator } from './coordinator.js';
+import { Ledger, loadGenesisFile } from '../chain/index.js';
 import { PeerNode } from './peer.js';
 import { NETWORK_TOPICS } from './topics.js';
 
@@ -87,6 +88,8 @@ export async function startCoordinator(config: CoordinatorConfig, log: EventLog)
   const { run, now } = setup;
   const { planMaker } = await runPlanMaker(run, config, runForecaster(run, config));
   const { intervalMs, startMs } = run.grid;
+  const ledger = config.chain ? await Ledger.open(config.chain.dir, { genesis: loadGenesisFile(config.chain.genesis), clock: now }) : undefined;
+  if (ledger) log({ event: 'chain', dir: config.chain!.dir, height: ledger.head.height, head: ledger.head.hash });
   const coordinator = new Coordinator({
     transport: setup.transport,
     networkId: config.networkId,
@@ -99,6 +102,13 @@ export async function startCoordinator(config: CoordinatorConfig, log: EventLog)
     allowedPeers: config.peers ? new Set(config.peers) : undefined,
     clock: now,
     replayWindowMs: setup.replayWindowMs,
+    ...(ledger ? { ledger } : {}),
+    onBlock: (result) =>
+      log(
+        'error' in result
+          ? { event: 'block-failed', reason: result.error.message }
+          : { event: 'block', height: result.appended.height, hash: result.appended.hash, settlements: result.appended.settlements.length, certificates: result.appended.certificates.length, rejected: result.appended.rejections.length },
+      ),
     onDecide: (decision, commitMs) =>
       log({ event: 'commit', height: decision.height, intervalStart: new Date(decision.intervalStartMs).toISOString(), round: decision.commit.round, planHash: toHex(decision.commit.planHash), offers: decision.offerIds.length, ders: Object.keys(decision.plan.setpointsKW).length, commitMs }),
   });
@@ -113,7 +123,9 @@ export async function startCoordinator(config: CoordinatorConfig, log: EventLog)
       if (height >= 1) coordinator.startHeight(height);
     },
     async () => {
+      await coordinator.settled();
       coordinator.stop();
+      await ledger?.close();
       log({ event: 'stopped', role: 'coordinator', stats: coordinator.stats() });
     },
   );
@@ -213,6 +225,8 @@ export async function startPeer(config: PeerConfig, log: EventLog): Promise<Runn
             }
           }
           log({ event: 'interval', intervalStart: new Date(t).toISOString(), certified: peer.certified(t) !== undefined, followed, safeDefault: agents.length - followed });
+          // The interval that just ended is metered and signed now (the first call sets the registers).
+          await peer.publishMeter(t - intervalMs);
         } else {
           for (const agent of agents) await agent.step(t, run.stepMs);
         }

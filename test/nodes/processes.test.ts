@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { generateKeyPair, saveKeyFile, toHex } from '../../protocol/keys.js';
+import { Ledger } from '../../chain/index.js';
+import { prepareRun } from '../../sim/run.js';
+import { parseScenario } from '../../sim/scenario.js';
 import { aemoScenario, tempDir, writeScenario } from '../sim/helpers.js';
 import { freePort, killProcess, startNatsServer } from '../transport/net-helpers.js';
 
@@ -48,7 +51,8 @@ describe('coordinator and peer nodes as processes over NATS', () => {
   before(async () => {
     const port = await freePort();
     nats = await startNatsServer(port);
-    const scenario = writeScenario(dir, 'scenario.json', aemoScenario(1, { window: { start: '2022-09-05T00:00:00+10:00', end: `2022-09-05T00:${String(INTERVALS * 5).padStart(2, '0')}:00+10:00` } }));
+    const scenarioObject = aemoScenario(1, { window: { start: '2022-09-05T00:00:00+10:00', end: `2022-09-05T00:${String(INTERVALS * 5).padStart(2, '0')}:00+10:00` } });
+    const scenario = writeScenario(dir, 'scenario.json', scenarioObject);
     const validatorKeys = [0, 1, 2, 3].map((i) => {
       const keyPair = generateKeyPair();
       saveKeyFile(join(dir, `coordinator-${i}.json`), keyPair);
@@ -62,12 +66,23 @@ describe('coordinator and peer nodes as processes over NATS', () => {
       // Every node maps the same wall time to the window start.
       clock: { speedup: SPEEDUP, wallStart: new Date(Date.now() + 6000).toISOString() },
     };
+    const peerKey = generateKeyPair();
+    saveKeyFile(join(dir, 'peer-0.json'), peerKey);
+    // The chain's genesis registers the peer's DERs (every 2nd of the scenario fleet) under its meter key.
+    const fleet = prepareRun(parseScenario(scenarioObject, 'process test'), { scenarioDir: dir }).newFleet();
+    const ders = fleet.members
+      .filter((_, k) => k % 2 === 0)
+      .map((m) => {
+        const caps = m.device.capabilities();
+        return { derId: m.device.id, ownerId: m.ownerId, kind: caps.kind, meterPublicKey: toHex(peerKey.publicKey), maxPowerKW: Math.max(caps.maxExportKW, caps.maxImportKW) };
+      });
+    writeFileSync(join(dir, 'genesis.json'), JSON.stringify({ networkId: common.networkId, validators: validatorKeys, currency: 'AUD', feeFrac: 0.1, certificateUnitKWh: 0.1, ders }));
     for (let i = 0; i < 4; i++) {
       const config = join(dir, `coordinator-${i}.yaml`);
-      writeFileSync(config, JSON.stringify({ ...common, key: `coordinator-${i}.json` }));
+      const chain = i === 0 ? { chain: { dir: 'chain', genesis: 'genesis.json' } } : {};
+      writeFileSync(config, JSON.stringify({ ...common, key: `coordinator-${i}.json`, ...chain }));
       nodes.push(startNode('coordinator', config));
     }
-    saveKeyFile(join(dir, 'peer-0.json'), generateKeyPair());
     const peerConfig = join(dir, 'peer-0.yaml');
     writeFileSync(peerConfig, JSON.stringify({ ...common, key: 'peer-0.json', fleet: { index: 0, of: 2 } }));
     nodes.push(startNode('peer', peerConfig));
@@ -97,6 +112,20 @@ describe('coordinator and peer nodes as processes over NATS', () => {
     assert.ok(ders.some((n) => n > 0), 'some commit carried setpoints for the peer\'s DERs');
     const stopped = peer.events.find((e) => e.event === 'stopped') as { stats: { conflictingCommits: number; certified: number } };
     assert.equal(stopped.stats.conflictingCommits, 0);
+    // The first coordinator kept the chain: a block per commit, the peer's signed readings settled, all verifiable.
+    const blocks = coordinators[0].events.filter((e) => e.event === 'block');
+    assert.equal(blocks.length, commits[0].size);
+    assert.ok(blocks.reduce((n, b) => n + (b.settlements as number), 0) > 0, 'meter readings were settled');
+    assert.equal(blocks.reduce((n, b) => n + (b.rejected as number), 0), 0);
+    const ledger = await Ledger.open(join(dir, 'chain'));
+    try {
+      assert.ok(ledger.verify().ok);
+      assert.equal(ledger.head.height, blocks.length);
+      const totals = ledger.totals;
+      assert.equal(totals.marketPaidMinor, totals.paidToOwnersMinor + totals.feeMinor + totals.penaltyMinor);
+    } finally {
+      await ledger.close();
+    }
     // Every certified plan the peer reached the interval of was followed; the last one may come after the window.
     assert.ok(stopped.stats.certified >= offered.length && stopped.stats.certified <= offered.length + 1, `certified ${stopped.stats.certified}, followed ${offered.length}`);
   });
