@@ -171,6 +171,11 @@ const timeMs = z.int().nonnegative();
 const durationMs = z.int().positive();
 const round = z.int().nonnegative().max(1_000_000);
 const nonNegative = z.number().nonnegative();
+/**
+ * An array of finite numbers, checked in one pass: offers and plans carry tens of thousands of them
+ * per interval, and a per-element schema costs several times the whole msgpack decode.
+ */
+const finiteNumbers = z.custom<number[]>((value) => Array.isArray(value) && value.every((x) => typeof x === 'number' && Number.isFinite(x)), 'expected an array of finite numbers');
 
 const offerSchema = z.strictObject({
   derId: id,
@@ -179,8 +184,8 @@ const offerSchema = z.strictObject({
   feederId: id.optional(),
   startMs: timeMs,
   intervalMs: durationMs,
-  minPowerKW: z.array(z.number()),
-  maxPowerKW: z.array(z.number()),
+  minPowerKW: finiteNumbers,
+  maxPowerKW: finiteNumbers,
   storage: z
     .strictObject({
       energyKWh: z.number(),
@@ -206,9 +211,9 @@ const periodSchema = z.strictObject({ startMs: timeMs, durationMs });
 const planSchema = z.strictObject({
   createdAtMs: timeMs,
   periods: z.array(periodSchema),
-  pricePerMWh: z.array(z.number()),
-  setpointsKW: z.record(id, z.array(z.number())),
-  fleetPowerKW: z.array(z.number()),
+  pricePerMWh: finiteNumbers,
+  setpointsKW: z.record(id, finiteNumbers),
+  fleetPowerKW: finiteNumbers,
   objectiveValue: z.number(),
   solver: z.strictObject({ backend: id, strategy: id, lpSolves: z.int().nonnegative(), solveMs: nonNegative }),
   offerSetHash: bytes32.optional(),
@@ -257,7 +262,7 @@ export const MESSAGE_SCHEMAS: { [T in MessageType]: z.ZodType<MessageOf<T>> } = 
       derId: id,
       intervalStartMs: timeMs,
       periods: z.array(periodSchema).min(1),
-      setpointsKW: z.array(z.number()).min(1),
+      setpointsKW: finiteNumbers.refine((values) => values.length >= 1, 'expected at least one setpoint'),
       certificate: z.strictObject({ round, planHash: bytes32, certificateId: bytes32 }),
     })
     .refine((m) => m.periods.length === m.setpointsKW.length, { message: 'setpointsKW must have one value per period', path: ['setpointsKW'] }),
