@@ -2,18 +2,10 @@
  * Named errors raised by the actors layer. Each carries a stable `code` that callers and logs can
  * match on without parsing the message.
  */
+import { CodedError } from '../protocol/errors.js';
 
 /** Base class of every error thrown from `actors/`; `code` is stable across releases. */
-export class ActorsError extends Error {
-  /** Stable machine-readable code, e.g. `VPP_ERR_DEVICE_CONFIG`. */
-  readonly code: string;
-
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+export class ActorsError extends CodedError {}
 
 /** A simulated device was configured with a missing or out-of-range field. */
 export class DeviceConfigError extends ActorsError {

@@ -2,18 +2,10 @@
  * Named errors of the settlement chain. Each carries a stable `code` that callers and logs can
  * match on without parsing the message.
  */
+import { CodedError } from '../protocol/errors.js';
 
 /** Base class of every error thrown from `chain/`; `code` is stable across releases. */
-export class ChainError extends Error {
-  /** Stable machine-readable code, e.g. `VPP_ERR_CHAIN_CORRUPT`. */
-  readonly code: string;
-
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+export class ChainError extends CodedError {}
 
 /** A genesis (chain configuration) record is missing a field or holds an out-of-range value. */
 export class GenesisError extends ChainError {

@@ -26,9 +26,12 @@ export interface WireError {
   reason: string;
 }
 
-/** Base class of every error thrown from `protocol/`; `code` is stable across releases. */
-export class ProtocolError extends Error {
-  /** Stable machine-readable code, e.g. `VPP_ERR_KEY_FILE`. */
+/**
+ * An error with a stable machine-readable `code` (e.g. `VPP_ERR_KEY_FILE`) that callers and logs
+ * match on without parsing the message; `name` is the concrete class. Each layer's error base
+ * (`ProtocolError`, `ActorsError`, `ChainError`) extends it.
+ */
+export class CodedError extends Error {
   readonly code: string;
 
   constructor(code: string, message: string) {
@@ -37,6 +40,9 @@ export class ProtocolError extends Error {
     this.code = code;
   }
 }
+
+/** Base class of every error thrown from `protocol/`; `code` is stable across releases. */
+export class ProtocolError extends CodedError {}
 
 /** A key file is missing, unreadable, too permissive, or does not hold a valid ed25519 key pair. */
 export class KeyFileError extends ProtocolError {
