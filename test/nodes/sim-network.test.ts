@@ -7,10 +7,11 @@ import { aemoScenario, sydneyPvProfile } from '../sim/helpers.js';
 import { freePort, killProcess, startNatsServer } from '../transport/net-helpers.js';
 
 /** 25 DERs (20 batteries, 5 PV) on AEMO prices; `hours` 5-minute intervals × 12. */
-function scenario(hours: number, consensus: Record<string, unknown> = {}) {
+function scenario(hours: number, consensus: Record<string, unknown> = {}, startHour = 0) {
+  const at = (hour: number) => `2022-09-05T${String(hour).padStart(2, '0')}:00:00+10:00`;
   return parseScenario(
     aemoScenario(1, {
-      window: { start: '2022-09-05T00:00:00+10:00', end: `2022-09-05T${String(hours).padStart(2, '0')}:00:00+10:00` },
+      window: { start: at(startHour), end: at(startHour + hours) },
       fleet: {
         batteries: [{ name: 'b', count: 20, capacityKWh: { choice: [10, 13.5] }, maxChargeKW: 5, maxDischargeKW: 5, initialSocFrac: { uniform: [0.3, 0.7] }, wearCostPerMWh: 20 }],
         pv: [{ name: 'pv', count: 5, sizeKW: { uniform: [3, 8] }, profile: sydneyPvProfile }],
@@ -21,8 +22,8 @@ function scenario(hours: number, consensus: Record<string, unknown> = {}) {
   );
 }
 
-async function vppPass(hours: number, options: Partial<RunOptions>, consensus: Record<string, unknown> = {}, onInterval?: (done: number) => void): Promise<PassOutcome> {
-  const run = prepareRun(scenario(hours, consensus), { scenarioDir: '.' });
+async function vppPass(hours: number, options: Partial<RunOptions>, consensus: Record<string, unknown> = {}, onInterval?: (done: number) => void, startHour = 0): Promise<PassOutcome> {
+  const run = prepareRun(scenario(hours, consensus, startHour), { scenarioDir: '.' });
   return runPass(run, 'vpp', { scenarioDir: '.', ...options }, onInterval);
 }
 
@@ -84,5 +85,23 @@ describe('the VPP pass through the real protocol (4 coordinators, 20 peers)', ()
     // Batteries without a certified plan idle (their safe default): no uncommitted plan was dispatched.
     for (const h of c.missedHeights) assert.equal(outcome.pass.batteryPowerKW[h], 0, `interval ${h}`);
     assert.equal(outcome.pass.limitViolations, 0);
+  });
+});
+
+describe('faults injected from the scenario', () => {
+  it('a silent and an infeasible proposer cost round changes, never safety, and every interval still commits', async () => {
+    const silent = await vppPass(1, { transport: 'memory' }, { peers: 5, faults: [{ kind: 'silent', validator: 1 }] });
+    assert.equal(silent.consensus!.commits, 12);
+    assert.ok(silent.consensus!.roundChanges > 0, 'the silent proposer\'s heights needed another round');
+    assert.equal(silent.consensus!.safetyViolations, 0);
+    // In daylight, so the plans dispatch PV and batteries (a ×1000 plan of zeros would still be zeros).
+    const infeasible = await vppPass(1, { transport: 'memory' }, { peers: 5, faults: [{ kind: 'infeasible-plan', validator: 2 }] }, undefined, 11);
+    assert.equal(infeasible.consensus!.commits, 12);
+    assert.ok(infeasible.consensus!.proposalsRejected > 0, 'validators refused the infeasible plans');
+    assert.ok(infeasible.consensus!.roundChanges > 0);
+    assert.equal(infeasible.consensus!.safetyViolations, 0);
+    // The DERs only ever followed feasible certified plans.
+    assert.equal(infeasible.pass.limitViolations, 0);
+    assert.equal(infeasible.pass.clamps.power, 0);
   });
 });
