@@ -124,7 +124,8 @@ export class PeerNode {
   /**
    * Signs and publishes the metered energy of every DER over the interval that started at
    * `intervalStartMs` (from each device's net meter since the previous call; the first call only
-   * sets the baseline and publishes nothing). Returns the readings published.
+   * sets the baseline and publishes nothing; nor is anything published for an interval without a
+   * certified plan, though the registers move on). Returns the readings published.
    */
   async publishMeter(intervalStartMs: number): Promise<MeterReading[]> {
     const readings: MeterReading[] = [];
@@ -142,7 +143,8 @@ export class PeerNode {
       register.importTotalKWh += Math.max(0, -deltaKWh);
       readings.push({ derId: agent.id, exportedKWh: Math.max(0, deltaKWh), importedKWh: Math.max(0, -deltaKWh), meterExportTotalKWh: register.exportTotalKWh, meterImportTotalKWh: register.importTotalKWh });
     }
-    if (readings.length === 0) return readings;
+    // Without a certified plan for the interval there is nothing to settle the readings against.
+    if (readings.length === 0 || this.certified(intervalStartMs) === undefined) return [];
     try {
       await this.options.transport.publish(NETWORK_TOPICS.meter, this.signer.seal({ v: 1, type: 'meter', intervalStartMs, intervalMs: this.options.grid.intervalMs, readings }));
     } catch {
