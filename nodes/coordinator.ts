@@ -215,7 +215,8 @@ export class Coordinator {
 
   private decided(decision: RoundDecision): void {
     const started = this.startedAt.get(decision.height);
-    this.startedAt.delete(decision.height);
+    // Heights abandoned undecided are dropped too, or a long run with missed heights would grow this map.
+    for (const height of this.startedAt.keys()) if (height <= decision.height) this.startedAt.delete(height);
     const commitMs = started === undefined ? Number.NaN : performance.now() - started;
     this.heightsDecided++;
     if (decision.commit.round > 0) this.roundChanges++;

@@ -9,7 +9,8 @@
 import { SimulatedClock } from 'xstate';
 import { DerAgent } from '../actors/der-agent.js';
 import { createAdapter, DeviceLinks } from '../actors/devices/registry.js';
-import { loadKeyFile, toHex } from '../protocol/keys.js';
+import { loadKeyFile, toHex, type KeyPair } from '../protocol/keys.js';
+import type { HeightGrid } from '../protocol/round/index.js';
 import { createTransport, parseTransportConfig, type Transport } from '../protocol/transport/index.js';
 import { loadScenario } from '../sim/scenario.js';
 import { planTimeoutMsOf, prepareRun, pvForecast, runForecaster, runPlanMaker, scenarioDirOf, type PreparedRun } from '../sim/run.js';
@@ -35,6 +36,16 @@ const TICK_MS = 10;
 interface SharedSetup {
   run: PreparedRun;
   transport: Transport;
+  /** What every node of the network is built with: its transport, identity, validator set, grid, horizon and clock. */
+  node: {
+    transport: Transport;
+    networkId: string;
+    keyPair: KeyPair;
+    validators: Uint8Array[];
+    grid: HeightGrid;
+    horizonIntervals: number;
+    clock: () => number;
+  };
   /** Scenario time now, UTC epoch ms. */
   now: () => number;
   /** Replay window scaled to scenario time, ms. */
@@ -52,9 +63,19 @@ async function setUp(config: CoordinatorConfig | PeerConfig, role: string): Prom
     config.transports.length === 1
       ? { name: role, network: config.networkId, ...config.transports[0] }
       : { kind: 'bridge', name: role, network: config.networkId, transports: config.transports, forwardTopics: Object.values(NETWORK_TOPICS) };
+  const keyPair = loadKeyFile(config.key);
   const transport = await createTransport(parseTransportConfig(transportConfig, `${role} config transports`));
   await transport.start();
-  return { run, transport, now, replayWindowMs: 30_000 * speedup };
+  const node = {
+    transport,
+    networkId: config.networkId,
+    keyPair,
+    validators: validatorKeys(config),
+    grid: { originMs: run.grid.startMs, intervalMs: run.grid.intervalMs },
+    horizonIntervals: run.horizonIntervals,
+    clock: now,
+  };
+  return { run, transport, node, now, replayWindowMs: 30_000 * speedup };
 }
 
 /** Loops `tick` every TICK_MS until the window ends or `stop()`; then runs `finish`. */
@@ -83,7 +104,6 @@ function loop(id: string, setup: SharedSetup, tick: () => Promise<void>, finish:
 
 /** Starts a coordinator node from its config. */
 export async function startCoordinator(config: CoordinatorConfig, log: EventLog): Promise<RunningNode> {
-  const keyPair = loadKeyFile(config.key);
   const setup = await setUp(config, 'coordinator');
   const { run, now } = setup;
   const { planMaker } = await runPlanMaker(run, config, runForecaster(run, config));
@@ -91,16 +111,10 @@ export async function startCoordinator(config: CoordinatorConfig, log: EventLog)
   const ledger = config.chain ? await Ledger.open(config.chain.dir, { genesis: loadGenesisFile(config.chain.genesis), clock: now }) : undefined;
   if (ledger) log({ event: 'chain', dir: config.chain!.dir, height: ledger.head.height, head: ledger.head.hash });
   const coordinator = new Coordinator({
-    transport: setup.transport,
-    networkId: config.networkId,
-    keyPair,
-    validators: validatorKeys(config),
-    grid: { originMs: startMs, intervalMs },
-    horizonIntervals: run.horizonIntervals,
+    ...setup.node,
     planMaker,
     validation: config.validation,
     allowedPeers: config.peers ? new Set(config.peers) : undefined,
-    clock: now,
     replayWindowMs: setup.replayWindowMs,
     ...(ledger ? { ledger } : {}),
     onBlock: (result) =>
@@ -173,7 +187,6 @@ async function openSite(config: PeerConfig, run: PreparedRun, now: () => number,
 
 /** Starts a peer node: its site's DER actors, their offers and the plans they follow. */
 export async function startPeer(config: PeerConfig, log: EventLog): Promise<RunningNode> {
-  const keyPair = loadKeyFile(config.key);
   const setup = await setUp(config, 'peer');
   const { run, now } = setup;
   const { intervalMs, startMs } = run.grid;
@@ -183,17 +196,7 @@ export async function startPeer(config: PeerConfig, log: EventLog): Promise<Runn
   const planTimeoutMs = planTimeoutMsOf(run.scenario);
   const site = await openSite(config, run, now, planTimeoutMs, clock);
   const { agents } = site;
-  const peer = new PeerNode({
-    transport: setup.transport,
-    networkId: config.networkId,
-    keyPair,
-    validators: validatorKeys(config),
-    grid: { originMs: startMs, intervalMs },
-    agents,
-    horizonIntervals: run.horizonIntervals,
-    planTimeoutMs,
-    clock: now,
-  });
+  const peer = new PeerNode({ ...setup.node, agents, planTimeoutMs });
   peer.start();
   log({ event: 'started', role: 'peer', id: peer.id, ders: agents.length, transport: setup.transport.name });
   let offeredHeight = 0;
