@@ -12,6 +12,7 @@ import { writeResults } from '../sim/results.js';
 import type { SimTransportKind } from '../sim/consensus-network.js';
 import { ScenarioError, loadScenario, parseZonedIsoMs } from '../sim/scenario.js';
 import * as signals from '../sim/signals/index.js';
+import { compareForecasters, forecastTable, recordedEvalSeries } from '../sim/forecast/evaluate.js';
 
 interface CommonOptions {
   seed?: number;
@@ -134,4 +135,17 @@ export async function dataCommand(options: { data?: string }): Promise<void> {
     }
   }
   if (failures > 0) process.exitCode = 2;
+}
+
+/** `vpp forecast-eval`: every forecast method against persistence on the recorded series, one table each. */
+export async function forecastEvalCommand(options: { data?: string; only?: string; buildings?: string; days?: number }): Promise<void> {
+  const buildings = options.buildings?.split(',').map((b) => {
+    const n = Number(b);
+    if (!Number.isInteger(n) || n < 1 || n > signals.CITYLEARN_BUILDINGS) throw new ScenarioError(`--buildings: '${b}' is not a home number 1..${signals.CITYLEARN_BUILDINGS}`);
+    return n;
+  });
+  const dataDir = signals.resolveDataDir(options.data);
+  const quantities = recordedEvalSeries(dataDir, { only: options.only?.split(','), buildings, lastDays: options.days });
+  process.stdout.write(`data folder: ${dataDir}; origins every hour, one day ahead; quantiles from each method's errors over the 28 days before the forecast day\n\n`);
+  for (const data of quantities) process.stdout.write(`${forecastTable([{ data, scores: compareForecasters(data) }])}\n`);
 }

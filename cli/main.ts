@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { simCommand, planCommand, dataCommand } from './commands.js';
+import { simCommand, planCommand, dataCommand, forecastEvalCommand } from './commands.js';
+import { forecastNames } from '../sim/forecast.js';
 import { keygenCommand } from './keygen.js';
 import { coordinatorCommand, peerCommand } from './nodes.js';
 import { chainBalancesCommand, chainShowCommand, chainVerifyCommand } from './chain.js';
@@ -17,7 +18,7 @@ const program = new Command('vpp')
 
 const dataOption = () => new Option('--data <dir>', 'folder of recorded grid data (default: $VPP_DATA, else ../shared/data)');
 const solverOption = () => new Option('--solver <backend>', 'LP backend').choices(['glpk', 'highs']);
-const forecastOption = () => new Option('--forecast <name>', 'price/PV forecast the planner sees').choices(['seasonal-blend', 'persistence', 'oracle']);
+const forecastOption = () => new Option('--forecast <name>', 'price/PV forecast the planner sees').choices(forecastNames);
 
 program
   .command('sim')
@@ -51,6 +52,15 @@ program
   .description('check the recorded data folder: what each loader reads, keeps and drops')
   .addOption(dataOption())
   .action(dataCommand);
+
+program
+  .command('forecast-eval')
+  .description('score the forecasts (MAE, pinball loss per quantile) against persistence on the recorded prices, household load and PV')
+  .addOption(dataOption())
+  .option('--only <names>', "comma-separated quantity name prefixes, e.g. 'AEMO,DE,CityLearn'")
+  .option('--buildings <list>', 'CityLearn homes to pool, e.g. 1,2,3 (default: all 17)')
+  .option('--days <n>', 'score at most the last n days of each recording (default 364)', integer)
+  .action(forecastEvalCommand);
 
 program
   .command('keygen')

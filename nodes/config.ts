@@ -8,6 +8,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { deviceConfigSchema } from '../actors/devices/registry.js';
 import { fromHex } from '../protocol/keys.js';
+import { forecastNames, type ForecastName } from '../sim/forecast.js';
+
+const forecastSchema = z.enum(forecastNames as [ForecastName, ...ForecastName[]]);
 
 const publicKeyHex = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters (an ed25519 public key)');
 const isoTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'expected an ISO 8601 time with offset');
@@ -52,7 +55,7 @@ export const coordinatorConfigSchema = z.strictObject({
   /** Keep the settlement chain: a block per committed interval in `dir`, under the genesis record in `genesis` (JSON). */
   chain: z.strictObject({ dir: z.string().min(1), genesis: z.string().min(1) }).optional(),
   solver: z.enum(['glpk', 'highs']).optional(),
-  forecast: z.enum(['seasonal-blend', 'persistence', 'oracle']).optional(),
+  forecast: forecastSchema.optional(),
 });
 export type CoordinatorConfig = z.infer<typeof coordinatorConfigSchema>;
 
@@ -66,7 +69,7 @@ export const peerConfigSchema = z
     devices: z.array(deviceConfigSchema).min(1).optional(),
     /** Owner of the site's devices (settlement). */
     owner: z.string().min(1).max(128).default('owner'),
-    forecast: z.enum(['seasonal-blend', 'persistence', 'oracle']).optional(),
+    forecast: forecastSchema.optional(),
   })
   .refine((c) => (c.fleet === undefined) !== (c.devices === undefined), { message: 'give exactly one of fleet (simulated DERs of the scenario) or devices', path: ['devices'] })
   .refine((c) => c.devices === undefined || c.clock.speedup === 1, { message: 'devices run in real time: clock.speedup must be 1', path: ['clock', 'speedup'] });
