@@ -142,51 +142,88 @@ export function splitTarget(
   return { powersKW, shortfallKW: targetKW - powersKW.reduce((s, x) => s + x, 0) };
 }
 
+/** Stored energy, kWh, after holding net power `powerKW` (positive = discharge) for `hours` from `energyKWh`. */
+export function energyAfter(storage: NonNullable<FlexibilityOffer['storage']>, energyKWh: number, powerKW: number, hours: number): number {
+  return energyKWh + (powerKW > 0 ? (-powerKW * hours) / storage.dischargeEfficiency : -powerKW * hours * storage.chargeEfficiency);
+}
+
+/** Per feeder id: largest import and export (kW >= 0) of its DERs summed, as in `PlanRequest.feederLimits`. */
+export type FeederLimits = NonNullable<PlanRequest['feederLimits']>;
+
 /**
  * Turns each group's planned power (kW per period, keyed by virtual id) into member setpoints.
  * Battery members are tracked forward in energy, so each period's range is what the member can do
  * from its own state: no member breaks its power or energy limits. Within that, a bucket's discharge
- * is shared by stored energy and its charge by free room, keeping members' states of charge aligned. Returns the setpoints keyed by
- * member id and the summed target not met per period (kW; positive = less export than planned).
- * A bucket's terminal-energy condition holds for the bucket, not necessarily for each member.
+ * is shared by stored energy and its charge by free room, keeping members' states of charge aligned.
+ * Where what the split could not place would push a feeder past `feederLimits`, that feeder's
+ * members move back inside (each within its own range; see `repairFeeders`). Returns the setpoints
+ * keyed by member id and the summed target not met per period (kW; positive = less export than
+ * planned). A bucket's terminal-energy condition holds for the bucket, not necessarily for each member.
  */
 export function disaggregate(
   periods: ResolvedPeriod[],
   groups: OfferGroup[],
   groupPowerKW: Record<string, number[]>,
+  feederLimits: FeederLimits = {},
 ): { setpointsKW: Record<string, number[]>; shortfallKW: number[] } {
-  const setpointsKW: Record<string, number[]> = {};
+  const members = groups.flatMap((g) => g.members);
+  const energy = members.map((o) => o.storage?.energyKWh ?? 0);
+  const plans = members.map(() => new Array<number>(periods.length));
   const shortfallKW = periods.map(() => 0);
-  for (const g of groups) {
-    const energy = g.members.map((o) => o.storage?.energyKWh ?? 0);
-    const plans = g.members.map(() => new Array<number>(periods.length));
-    periods.forEach((p, k) => {
+  periods.forEach((p, k) => {
+    const ranges = members.map((o, i): [number, number] => {
+      const [lo, hi] = netPowerRange(o, p);
+      const s = o.storage;
+      if (s === undefined) return [lo, hi];
+      const [minE, maxE] = energyRange(s);
+      const maxChargeKW = Math.max(0, maxE - energy[i]) / (s.chargeEfficiency * p.hours);
+      const maxDischargeKW = (Math.max(0, energy[i] - minE) * s.dischargeEfficiency) / p.hours;
+      // Where power and energy limits disagree, energy wins: it can never be made up later.
+      const clampE = (x: number): number => Math.min(maxDischargeKW, Math.max(-maxChargeKW, x));
+      return [clampE(lo), clampE(hi)];
+    });
+    const powersKW = new Array<number>(members.length);
+    let first = 0;
+    for (const g of groups) {
+      const at = (i: number) => first + i;
       // Batteries share discharge by stored energy above minimum and charge by room below maximum,
       // so members' states of charge move together like the bucket's.
-      const up = g.members.map((o, i) => (o.storage ? energy[i] - energyRange(o.storage)[0] : 0));
-      const down = g.members.map((o, i) => (o.storage ? energyRange(o.storage)[1] - energy[i] : 0));
-      const ranges = g.members.map((o, i): [number, number] => {
-        const [lo, hi] = netPowerRange(o, p);
-        const s = o.storage;
-        if (s === undefined) return [lo, hi];
-        const [minE, maxE] = energyRange(s);
-        const maxChargeKW = Math.max(0, maxE - energy[i]) / (s.chargeEfficiency * p.hours);
-        const maxDischargeKW = (Math.max(0, energy[i] - minE) * s.dischargeEfficiency) / p.hours;
-        // Where power and energy limits disagree, energy wins: it can never be made up later.
-        const clampE = (x: number): number => Math.min(maxDischargeKW, Math.max(-maxChargeKW, x));
-        return [clampE(lo), clampE(hi)];
-      });
-      const { powersKW, shortfallKW: miss } = splitTarget(groupPowerKW[g.virtual.derId][k], ranges, g.virtual.storage ? { up, down } : undefined);
-      shortfallKW[k] += miss;
-      powersKW.forEach((x, i) => {
-        plans[i][k] = x;
-        const s = g.members[i].storage;
-        if (s !== undefined) energy[i] += x > 0 ? (-x * p.hours) / s.dischargeEfficiency : -x * p.hours * s.chargeEfficiency;
-      });
+      const up = g.members.map((o, i) => (o.storage ? energy[at(i)] - energyRange(o.storage)[0] : 0));
+      const down = g.members.map((o, i) => (o.storage ? energyRange(o.storage)[1] - energy[at(i)] : 0));
+      const split = splitTarget(groupPowerKW[g.virtual.derId][k], g.members.map((_, i) => ranges[at(i)]), g.virtual.storage ? { up, down } : undefined);
+      shortfallKW[k] += split.shortfallKW;
+      split.powersKW.forEach((x, i) => (powersKW[at(i)] = x));
+      first += g.members.length;
+    }
+    shortfallKW[k] -= repairFeeders(members, ranges, powersKW, feederLimits);
+    powersKW.forEach((x, i) => {
+      plans[i][k] = x;
+      const s = members[i].storage;
+      if (s !== undefined) energy[i] = energyAfter(s, energy[i], x, p.hours);
     });
-    g.members.forEach((o, i) => {
-      setpointsKW[o.derId] = plans[i];
+  });
+  const setpointsKW: Record<string, number[]> = {};
+  members.forEach((o, i) => (setpointsKW[o.derId] = plans[i]));
+  return { setpointsKW, shortfallKW };
+}
+
+/**
+ * Moves the powers (kW, in place) of each feeder's members, each within its `ranges` entry, until
+ * the feeder's sum is within its limits, sharing the move by each member's room in that direction.
+ * Returns the summed change, kW (negative = less export).
+ */
+export function repairFeeders(members: FlexibilityOffer[], ranges: [number, number][], powersKW: number[], feederLimits: FeederLimits): number {
+  let change = 0;
+  for (const [feeder, lim] of Object.entries(feederLimits)) {
+    const on = members.flatMap((o, i) => (o.feederId === feeder ? [i] : []));
+    const sum = on.reduce((s, i) => s + powersKW[i], 0);
+    const excessKW = sum > lim.maxExportKW ? lim.maxExportKW - sum : sum < -lim.maxImportKW ? -lim.maxImportKW - sum : 0;
+    if (excessKW === 0) continue;
+    const moves = splitTarget(excessKW, on.map((i): [number, number] => (excessKW < 0 ? [Math.min(0, ranges[i][0] - powersKW[i]), 0] : [0, Math.max(0, ranges[i][1] - powersKW[i])])));
+    on.forEach((i, n) => {
+      powersKW[i] += moves.powersKW[n];
+      change += moves.powersKW[n];
     });
   }
-  return { setpointsKW, shortfallKW };
+  return change;
 }

@@ -205,16 +205,27 @@ export interface DispatchLp {
   power: LinearTerms[][];
 }
 
+/** The dispatch columns and rows added to a builder: what a wider LP (the services LP) extends. */
+export interface DispatchTerms {
+  periods: ResolvedPeriod[];
+  /** Forecast price per period (mean of its native intervals), currency per MWh. */
+  pricePerMWh: number[];
+  /** Per offer (same order as `req.offers`): net power per period as a linear expression, kW. */
+  power: LinearTerms[][];
+  /** Per offer: the column of stored energy at the end of each period (batteries; empty for others), kWh. */
+  energyEnd: number[][];
+}
+
 /**
- * Builds the dispatch LP (maximise market value − wear − EV penalty) for `req`. Per DER and period:
- * battery charge c, discharge d and end energy e (e_k = e_{k-1} + (ηc·c − d/ηd)·h); EV charge c with
- * one delivery row and an unmet-energy slack; PV output g (curtailment = available − g). A coarse
- * period uses the mean of its intervals' bounds and prices. Feeder rows bound the summed net power.
+ * Adds the dispatch model of `req` to `b` (maximise market value − wear − EV penalty). Per DER and
+ * period: battery charge c, discharge d and end energy e (e_k = e_{k-1} + (ηc·c − d/ηd)·h); EV
+ * charge c with one delivery row and an unmet-energy slack; PV output g (curtailment = available −
+ * g). A coarse period uses the mean of its intervals' bounds and prices. Feeder rows bound the
+ * summed net power unless `feederRows` is false (a caller adding its own).
  */
-export function buildDispatchLp(req: PlanRequest, name = 'dispatch'): DispatchLp {
+export function addDispatchTerms(b: LpBuilder, req: PlanRequest, feederRows = true): DispatchTerms {
   const periods = resolvePeriods(req);
   const price = periods.map((p) => periodMean(req.pricePerMWh, p));
-  const b = new LpBuilder(name, 'max');
   const keep = (req.terminalEnergy ?? 'keep') === 'keep';
   const terminalValuePerKWh = typeof req.terminalEnergy === 'object' ? req.terminalEnergy.pricePerMWh / 1000 : 0;
   const penalty = req.evUnmetPenaltyPerKWh ?? DEFAULT_EV_UNMET_PENALTY_PER_KWH;
@@ -239,6 +250,7 @@ export function buildDispatchLp(req: PlanRequest, name = 'dispatch'): DispatchLp
       return { indices: [d, c], coefs: [1, -1] };
     });
   });
+  const energyEnd: number[][] = req.offers.map(() => []);
   req.offers.forEach((o, j) => {
     const s = o.storage;
     if (o.kind === 'battery' && s !== undefined) {
@@ -254,6 +266,7 @@ export function buildDispatchLp(req: PlanRequest, name = 'dispatch'): DispatchLp
           : [1, -1, -s.chargeEfficiency * p.hours, p.hours / s.dischargeEfficiency];
         const rhs = prev < 0 ? s.energyKWh : 0;
         b.addConstraint(`${o.derId}.${k}.bal`, indices, coefs, rhs, rhs);
+        energyEnd[j].push(e);
         prev = e;
       });
     }
@@ -271,16 +284,31 @@ export function buildDispatchLp(req: PlanRequest, name = 'dispatch'): DispatchLp
       b.addConstraint(`${o.derId}.deliver`, indices, coefs, ev.minKWh, ev.maxKWh);
     }
   });
-  for (const [feeder, lim] of Object.entries(req.feederLimits ?? {})) {
-    const members = req.offers.flatMap((o, j) => (o.feederId === feeder ? [j] : []));
-    if (members.length === 0) continue;
-    periods.forEach((_, k) => {
-      const indices = members.flatMap((j) => power[j][k].indices);
-      const coefs = members.flatMap((j) => power[j][k].coefs);
-      b.addConstraint(`feeder.${feeder}.${k}`, indices, coefs, -lim.maxImportKW, lim.maxExportKW);
+  if (feederRows) {
+    forEachFeeder(req, (feeder, lim, members) => {
+      periods.forEach((_, k) => {
+        const indices = members.flatMap((j) => power[j][k].indices);
+        const coefs = members.flatMap((j) => power[j][k].coefs);
+        b.addConstraint(`feeder.${feeder}.${k}`, indices, coefs, -lim.maxImportKW, lim.maxExportKW);
+      });
     });
   }
-  return { lp: b.build(), periods, pricePerMWh: price, power };
+  return { periods, pricePerMWh: price, power, energyEnd };
+}
+
+/** Calls `visit` for each limited feeder with DERs on it, with the offer indices of those DERs. */
+export function forEachFeeder(req: PlanRequest, visit: (feeder: string, limits: { maxImportKW: number; maxExportKW: number }, members: number[]) => void): void {
+  for (const [feeder, lim] of Object.entries(req.feederLimits ?? {})) {
+    const members = req.offers.flatMap((o, j) => (o.feederId === feeder ? [j] : []));
+    if (members.length > 0) visit(feeder, lim, members);
+  }
+}
+
+/** Builds the dispatch LP for `req` (see `addDispatchTerms`). */
+export function buildDispatchLp(req: PlanRequest, name = 'dispatch'): DispatchLp {
+  const b = new LpBuilder(name, 'max');
+  const { periods, pricePerMWh, power } = addDispatchTerms(b, req);
+  return { lp: b.build(), periods, pricePerMWh, power };
 }
 
 /** Net power per offer id and period, kW, read from an LP solution of `model`. */

@@ -110,7 +110,7 @@ function prepare(req: PlanRequest, opts: PlanStrategyOptions): PreparedLp {
     model,
     finish(values, periods) {
       const groupPowerKW = readPowers(request, model, values);
-      const split = disaggregate(model.periods.slice(0, periods), groups, groupPowerKW);
+      const split = disaggregate(model.periods.slice(0, periods), groups, groupPowerKW, req.feederLimits);
       // Report members in the request's order.
       const setpointsKW: Record<string, number[]> = {};
       for (const o of req.offers) setpointsKW[o.derId] = split.setpointsKW[o.derId];

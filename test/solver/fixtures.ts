@@ -104,3 +104,30 @@ export function rng(seed: number): () => number {
 export function priceSeries(n: number, rand: () => number): number[] {
   return Array.from({ length: n }, (_, i) => 60 + 40 * Math.sin((2 * Math.PI * i) / 24) + 30 * (rand() - 0.5) - (rand() < 0.05 ? 80 : 0));
 }
+
+/** Float slack, kW or kWh, of the limit checks. */
+export const LIMIT_TOLERANCE = 1e-7;
+
+/** Replays a plan on each member and returns the first broken power or energy limit, if any. */
+export function firstLimitViolation(req: PlanRequest, setpointsKW: Record<string, number[]>, blocks: number[]): string | undefined {
+  for (const o of req.offers) {
+    const sp = setpointsKW[o.derId];
+    let e = o.storage?.energyKWh ?? 0;
+    let first = 0;
+    for (let k = 0; k < blocks.length; k++) {
+      const idx = Array.from({ length: blocks[k] }, (_, i) => first + i);
+      const lo = idx.reduce((s, i) => s + o.minPowerKW[i], 0) / blocks[k];
+      const hi = idx.reduce((s, i) => s + o.maxPowerKW[i], 0) / blocks[k];
+      if (sp[k] < lo - LIMIT_TOLERANCE || sp[k] > hi + LIMIT_TOLERANCE) return `${o.derId} period ${k}: ${sp[k]} kW outside [${lo}, ${hi}]`;
+      const s = o.storage;
+      if (s !== undefined) {
+        const h = (blocks[k] * req.intervalMs) / 3_600_000;
+        e += sp[k] > 0 ? (-sp[k] * h) / s.dischargeEfficiency : -sp[k] * h * s.chargeEfficiency;
+        if (e < s.minEnergyKWh - LIMIT_TOLERANCE || e > s.maxEnergyKWh + LIMIT_TOLERANCE) return `${o.derId} period ${k}: energy ${e} outside [${s.minEnergyKWh}, ${s.maxEnergyKWh}]`;
+      }
+      first += blocks[k];
+    }
+  }
+  return undefined;
+}
+
