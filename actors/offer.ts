@@ -124,8 +124,11 @@ const UNCURTAILED_TOLERANCE_KW = 1e-6;
 /**
  * The setpoint a DER follows for `plannedKW`, the first-period power a committed plan gives it. A PV
  * setpoint is an export cap: planned at its offered (forecast) maximum the PV is not to be curtailed,
- * so it gets its rating, or a sunnier period than forecast would be capped at the forecast.
+ * so it gets its rating, or a sunnier period than forecast would be capped at the forecast. On a
+ * feeder in `limitedFeeders` the plan's output stays the cap: more sun than forecast must not push
+ * the feeder past its export limit.
  */
-export function setpointForPlan(offer: FlexibilityOffer | undefined, plannedKW: number, caps: DeviceCapabilities): number {
+export function setpointForPlan(offer: FlexibilityOffer | undefined, plannedKW: number, caps: DeviceCapabilities, limitedFeeders?: ReadonlySet<string>): number {
+  if (offer?.feederId !== undefined && limitedFeeders?.has(offer.feederId)) return plannedKW;
   return caps.kind === 'pv' && offer !== undefined && plannedKW >= offer.maxPowerKW[0] - UNCURTAILED_TOLERANCE_KW ? caps.maxExportKW : plannedKW;
 }

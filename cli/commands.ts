@@ -10,7 +10,11 @@ import { seededRandom } from '../sim/random.js';
 import { DEFAULT_SOLVER, prepareRun, runSimulation, scenarioDirOf } from '../sim/run.js';
 import { writeResults } from '../sim/results.js';
 import type { SimTransportKind } from '../sim/consensus-network.js';
-import { ScenarioError, loadScenario, parseZonedIsoMs } from '../sim/scenario.js';
+import { ScenarioError, feederLimitsOf, loadScenario, parseZonedIsoMs } from '../sim/scenario.js';
+import { serviceMarketOf } from '../sim/commitments.js';
+import { planCommitments } from '../solver/commitments.js';
+import type { PlannerOptions, PlanRequest } from '../solver/planner.js';
+import type { PreparedRun } from '../sim/run.js';
 import * as signals from '../sim/signals/index.js';
 import { compareForecasters, forecastTable, recordedEvalSeries } from '../sim/forecast/evaluate.js';
 
@@ -59,7 +63,7 @@ function headline(summary: Record<string, unknown>): Record<string, unknown> {
  * `vpp plan`: one plan at `--at`, with the fleet in its initial state at that time and the forecast
  * made from the recorded history before it.
  */
-export async function planCommand(scenarioPath: string, options: CommonOptions & { at: string; out: string; exportLp?: string }): Promise<void> {
+export async function planCommand(scenarioPath: string, options: CommonOptions & { at: string; out: string; exportLp?: string; commitments?: string }): Promise<void> {
   const scenario = loadScenario(scenarioPath);
   const atMs = parseZonedIsoMs(options.at);
   if (atMs === undefined) throw new ScenarioError(`--at '${options.at}': expected an ISO-8601 time with a zone offset, e.g. 2022-09-10T08:00:00+10:00`);
@@ -90,16 +94,46 @@ export async function planCommand(scenarioPath: string, options: CommonOptions &
     blocks: run.blocks,
     terminalEnergy: scenario.planning.terminalEnergy,
     evUnmetPenaltyPerKWh: scenario.planning.evUnmetPenaltyPerKWh,
+    feederLimits: feederLimitsOf(scenario),
   };
   const strategy = { strategy: scenario.planning.strategy, socBucketFrac: scenario.planning.socBucketFrac };
   const backend = await createLpBackend(options.solver ?? DEFAULT_SOLVER);
   const plan = createPlanner({ backend, ...strategy }).plan(request);
+  if (options.commitments) writeCommitments(options.commitments, run, nowIndex, request, { backend, ...strategy }, scenario.currency);
   writeFileSync(options.out, `${JSON.stringify({ scenario: scenario.name, at: new Date(atMs).toISOString(), currency: scenario.currency, forecast: forecaster.name, ...plan }, null, 2)}\n`);
   if (options.exportLp) writeFileSync(options.exportLp, planToCplexLp(request, strategy));
   process.stdout.write(
     `plan at ${new Date(atMs).toISOString()}: ${offers.length} DERs, ${plan.periods.length} periods, objective ${plan.objectiveValue} ${scenario.currency}` +
       ` (LP optimum ${plan.lpObjectiveValue}, ${plan.solver.backend}/${plan.solver.strategy}, ${plan.solver.solveMs.toFixed(1)} ms)\n` +
       `wrote ${options.out}${options.exportLp ? ` and ${options.exportLp}` : ''}\n`,
+  );
+}
+
+/**
+ * `vpp plan --commitments`: the co-optimised service commitments over the plan's horizon (whole
+ * commitment periods) from the same offers and forecast, written as `FleetCommitment[]` with their value.
+ */
+function writeCommitments(file: string, run: PreparedRun, nowIndex: number, request: PlanRequest, planner: PlannerOptions, currency: string): void {
+  const horizon = serviceMarketOf(run, nowIndex, request.horizonIntervals);
+  if (horizon === undefined) throw new ScenarioError('--commitments: the scenario has no market.capacity block (capacity prices and commitment rules)');
+  if (horizon.horizonIntervals < 1) throw new ScenarioError('--commitments: the planning horizon is shorter than one market.capacity.periodMin');
+  const n = horizon.horizonIntervals;
+  const offers = request.offers.map((o) => ({ ...o, minPowerKW: o.minPowerKW.slice(0, n), maxPowerKW: o.maxPowerKW.slice(0, n) }));
+  const result = planCommitments({ ...request, offers, horizonIntervals: n, pricePerMWh: request.pricePerMWh.slice(0, n), blocks: undefined, market: horizon.market, commitmentIntervals: horizon.commitmentIntervals }, planner);
+  const { commitments, ...summary } = result;
+  const totals = commitments.map((c) => ({
+    startMs: c.startMs,
+    basepointKW: c.ders.reduce((s, d) => s + d.basepointKW, 0),
+    regulationUpKW: c.ders.reduce((s, d) => s + d.regulationUpKW, 0),
+    regulationDownKW: c.ders.reduce((s, d) => s + d.regulationDownKW, 0),
+    reserveKW: c.ders.reduce((s, d) => s + d.reserveKW, 0),
+    frequencyKW: c.ders.reduce((s, d) => s + d.frequencyKW, 0),
+  }));
+  writeFileSync(file, `${JSON.stringify({ currency, market: horizon.market.regulationRule, ...summary, totals, commitments }, null, 2)}\n`);
+  const first = totals[0];
+  process.stdout.write(
+    `commitments: ${commitments.length} periods, value ${result.objectiveValue.toFixed(2)} ${currency} (capacity ${result.capacityValue.toFixed(2)}); first period: basepoint ${first.basepointKW.toFixed(1)} kW, ` +
+      `regulation +${first.regulationUpKW.toFixed(1)}/-${first.regulationDownKW.toFixed(1)} kW, reserve ${first.reserveKW.toFixed(1)} kW, frequency ${first.frequencyKW.toFixed(1)} kW; wrote ${file}\n`,
   );
 }
 

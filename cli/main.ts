@@ -41,6 +41,7 @@ program
   .requiredOption('--at <time>', 'planning time, ISO-8601 with zone')
   .requiredOption('--out <file>', 'plan JSON file')
   .option('--export-lp <file>', 'write the LP the plan solved, CPLEX LP format')
+  .option('--commitments <file>', 'also co-optimise energy and capacity (the scenario\'s market.capacity) and write the service commitments per period')
   .option('--seed <n>', 'random seed (default: the scenario seed)', integer)
   .addOption(forecastOption())
   .addOption(solverOption())

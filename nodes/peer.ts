@@ -52,6 +52,8 @@ export interface PeerNodeOptions {
   limits?: WireLimits;
   /** Called once per newly certified interval. */
   onCertified?(plan: CertifiedPlan): void;
+  /** Feeders the network limits: a PV on one keeps its planned output as its cap (see `setpointForPlan`). */
+  limitedFeeders?: ReadonlySet<string>;
 }
 
 /** Counters of one peer node. */
@@ -168,7 +170,7 @@ export class PeerNode {
     const certified = this.certified(intervalStartMs);
     if (certified === undefined || !Object.hasOwn(certified.plan.setpointsKW, agent.id)) return undefined;
     const plannedKW = certified.plan.setpointsKW[agent.id][0];
-    const setpointKW = setpointForPlan(this.offered.get(intervalStartMs)?.get(agent.id), plannedKW, agent.capabilities());
+    const setpointKW = setpointForPlan(this.offered.get(intervalStartMs)?.get(agent.id), plannedKW, agent.capabilities(), this.options.limitedFeeders);
     const { intervalMs } = this.options.grid;
     const periodIntervals = Math.max(1, Math.round(certified.plan.periods[0].durationMs / intervalMs));
     return { setpointsKW: new Array<number>(periodIntervals).fill(setpointKW), startMs: intervalStartMs, intervalMs, validUntilMs: intervalStartMs + this.options.planTimeoutMs };

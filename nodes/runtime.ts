@@ -13,7 +13,7 @@ import { loadKeyFile, toHex, type KeyPair } from '../protocol/keys.js';
 import type { HeightGrid } from '../protocol/round/index.js';
 import { createTransport, parseTransportConfig, type Transport } from '../protocol/transport/index.js';
 import { loadScenario } from '../sim/scenario.js';
-import { planTimeoutMsOf, prepareRun, pvForecast, runForecaster, runPlanMaker, scenarioDirOf, type PreparedRun } from '../sim/run.js';
+import { limitedFeedersOf, planTimeoutMsOf, prepareRun, pvForecast, runForecaster, runPlanMaker, scenarioDirOf, type PreparedRun } from '../sim/run.js';
 import { validatorKeys, type CoordinatorConfig, type PeerConfig } from './config.js';
 import { Coordinator } from './coordinator.js';
 import { Ledger, loadGenesisFile } from '../chain/index.js';
@@ -196,7 +196,7 @@ export async function startPeer(config: PeerConfig, log: EventLog): Promise<Runn
   const planTimeoutMs = planTimeoutMsOf(run.scenario);
   const site = await openSite(config, run, now, planTimeoutMs, clock);
   const { agents } = site;
-  const peer = new PeerNode({ ...setup.node, agents, planTimeoutMs });
+  const peer = new PeerNode({ ...setup.node, agents, planTimeoutMs, limitedFeeders: limitedFeedersOf(run.scenario) });
   peer.start();
   log({ event: 'started', role: 'peer', id: peer.id, ders: agents.length, transport: setup.transport.name });
   let offeredHeight = 0;

@@ -126,6 +126,8 @@ export class SimConsensus {
     planMaker: PlanMaker;
     agents: DerAgent[];
     planTimeoutMs: number;
+    /** Feeders with limits: peers keep a PV's planned output there as its cap. */
+    limitedFeeders?: ReadonlySet<string>;
     /** Keep a settlement chain (at the first coordinator) in this folder. */
     chain?: SimChainSettings;
   }): Promise<SimConsensus> {
@@ -194,6 +196,7 @@ export class SimConsensus {
         agents,
         horizonIntervals,
         planTimeoutMs: options.planTimeoutMs,
+        limitedFeeders: options.limitedFeeders,
         clock,
         verifier,
         onCertified: (plan) => network?.safety.record(`peer-${k}`, plan.height, toHex(plan.planHash)),

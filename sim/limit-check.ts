@@ -24,3 +24,23 @@ export function checkLimits(device: SimulatedDevice, caps: DeviceCapabilities): 
   if (session && session.deliveredKWh > session.requestedKWh + TOLERANCE) violations++;
   return violations;
 }
+
+/** Slack, kW, for float rounding in a feeder's sum. */
+const FEEDER_TOLERANCE_KW = 1e-6;
+
+/**
+ * Counts the feeders whose members' summed metered power (`powersKW[k]` for the member on feeder
+ * `feederIds[k]`, positive = export) is outside the feeder's limits. Like `checkLimits`, it reads
+ * only telemetry and the scenario's limits, never the planner's or envelope's view of them.
+ */
+export function checkFeeders(powersKW: readonly number[], feederIds: readonly (string | undefined)[], limits: Record<string, { maxImportKW: number; maxExportKW: number }>): number {
+  const sums = new Map<string, number>();
+  feederIds.forEach((id, k) => {
+    if (id !== undefined && Object.hasOwn(limits, id)) sums.set(id, (sums.get(id) ?? 0) + powersKW[k]);
+  });
+  let violations = 0;
+  for (const [id, sum] of sums) {
+    if (sum > limits[id].maxExportKW + FEEDER_TOLERANCE_KW || sum < -limits[id].maxImportKW - FEEDER_TOLERANCE_KW) violations++;
+  }
+  return violations;
+}

@@ -15,10 +15,10 @@ import { type Grid, SignalLoader } from './inputs.js';
 import { solvePerfectForesight, type PerfectForesightSchedule } from './perfect-foresight.js';
 import { seededRandom } from './random.js';
 import { type IntervalRecord, resultHash, timeseriesCsv } from './results.js';
-import type { Scenario } from './scenario.js';
+import { feederLimitsOf, type Scenario } from './scenario.js';
 import { resolveDataDir } from './signals/data-dir.js';
 import type { LoadReport } from './signals/series.js';
-import { checkLimits } from './limit-check.js';
+import { checkFeeders, checkLimits } from './limit-check.js';
 import { PlanMaker, type PlanningSettings, type SolveRecord } from '../nodes/planning.js';
 import { setpointForPlan } from '../actors/offer.js';
 import { SimConsensus, type ConsensusSummary, type SettlementSummary, type SimConsensusSettings, type SimTransportKind } from './consensus-network.js';
@@ -138,6 +138,8 @@ interface PassResult {
   evRequestedKWh: number[];
   clamps: Record<ClampReason, number>;
   limitViolations: number;
+  /** Steps × feeders with the members' summed power outside the feeder's limits. */
+  feederViolations: number;
   bmsCuts: number;
   /** Energy stored in the batteries at the end minus at the start, kWh; valued at the window's mean price. */
   storedEnergyChangeKWh: number;
@@ -168,6 +170,7 @@ export function planningSettings(run: PreparedRun): PlanningSettings {
     blocks: run.blocks,
     terminalEnergy: run.scenario.planning.terminalEnergy,
     evUnmetPenaltyPerKWh: run.scenario.planning.evUnmetPenaltyPerKWh,
+    feederLimits: feederLimitsOf(run.scenario),
   };
 }
 
@@ -185,6 +188,7 @@ function rollingHorizonPolicy(
   startNetwork: ((agents: DerAgent[]) => Promise<SimConsensus>) | undefined,
 ): PolicyFn {
   const { grid, horizonIntervals, blocks } = run;
+  const limitedFeeders = limitedFeedersOf(run.scenario);
   let network: SimConsensus | undefined;
   return async (i, nowMs, agents) => {
     if (startNetwork) network ??= await startNetwork(agents);
@@ -198,9 +202,14 @@ function rollingHorizonPolicy(
     const offers = await Promise.all(agents.map((agent) => agent.offer({ ...window, pvAvailableKW: pvAvailableKW(agent.id) })));
     const plan = planMaker.make(nowMs, offers, []);
     if (plan === undefined) throw new Error(`interval ${i}: no price forecast`);
-    const setpoints = new Map(offers.map((offer, k) => [offer.derId, setpointForPlan(offer, plan.setpointsKW[offer.derId][0], agents[k].capabilities())]));
+    const setpoints = new Map(offers.map((offer, k) => [offer.derId, setpointForPlan(offer, plan.setpointsKW[offer.derId][0], agents[k].capabilities(), limitedFeeders)]));
     return { setpointKW: (derId) => setpoints.get(derId), holdIntervals: blocks[0], forecastPricePerMWh };
   };
+}
+
+/** The feeders a scenario limits, for `setpointForPlan`. */
+export function limitedFeedersOf(scenario: Scenario): ReadonlySet<string> {
+  return new Set(Object.keys(feederLimitsOf(scenario)));
 }
 
 /** Each PV's forecast available power for the horizon from interval `i`, kW, by DER id (undefined for other DERs). */
@@ -266,7 +275,7 @@ async function simulatePass(
     forecastPricePerMWh: new Array(n).fill(NaN), soc: { min: new Array(n).fill(NaN), mean: new Array(n).fill(NaN), max: new Array(n).fill(NaN) },
     evDeliveredKWh: new Array(n).fill(0), evRequestedKWh: new Array(n).fill(0),
     clamps: Object.fromEntries(CLAMP_REASONS.map((r) => [r, 0])) as Record<ClampReason, number>,
-    limitViolations: 0, bmsCuts: 0, storedEnergyChangeKWh: 0,
+    limitViolations: 0, feederViolations: 0, bmsCuts: 0, storedEnergyChangeKWh: 0,
     evTotals: { requestedKWh: 0, deliveredKWh: 0, sessions: 0, sessionsShort: 0 },
   };
   const intervalHours = grid.intervalMs / MS_PER_HOUR;
@@ -276,6 +285,9 @@ async function simulatePass(
 
   // Capabilities are static: read once, not per interval.
   const caps = fleet.members.map((m) => m.device.capabilities());
+  const feederLimits = feederLimitsOf(scenario);
+  const feederIds = fleet.members.map((m) => m.feederId);
+  const stepPowersKW = fleet.members.map(() => 0);
   const meter = fleet.members.map((m) => m.device.telemetryNow().meterNetKWh);
   const throughput = fleet.members.map((m) => throughputKWh(m.device));
   for (let i = 0; i < n; i++) {
@@ -311,7 +323,9 @@ async function simulatePass(
       fleet.members.forEach((member, k) => {
         member.device.advanceTo(t + stepMs);
         result.limitViolations += checkLimits(member.device, caps[k]);
+        stepPowersKW[k] = member.device.telemetryNow().powerKW;
       });
+      result.feederViolations += checkFeeders(stepPowersKW, feederIds, feederLimits);
     }
 
     let fleetKWh = 0;
@@ -470,6 +484,7 @@ async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions
             planMaker,
             agents,
             planTimeoutMs: planTimeoutMsOf(run.scenario),
+            limitedFeeders: limitedFeedersOf(run.scenario),
             ...(options.chainDir ? { chain: { dir: options.chainDir, currency: run.scenario.currency, genesis: run.scenario.settlement } } : {}),
           }));
   let pass: PassResult;
@@ -564,6 +579,9 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
       clamps: sum(Object.values(vpp.clamps)),
       clampsByReason: vpp.clamps,
       limitViolations: vpp.limitViolations + baseline.limitViolations + foresight.limitViolations,
+      // The VPP's (must be 0); the uncontrolled baseline's are the grid's problem the VPP avoids.
+      feederViolations: vpp.feederViolations,
+      baselineFeederViolations: baseline.feederViolations,
       bmsCuts: vpp.bmsCuts,
     },
     ...(vppOutcome.consensus ? { consensus: vppOutcome.consensus } : {}),

@@ -100,6 +100,35 @@ const evFleetSchema = z.strictObject({
   feeder: z.string().optional(),
 });
 
+/** A capacity price, currency per MW held for an hour: one number, or a recorded series (any signal source, e.g. `csv`). */
+const capacityPriceSchema = z.union([z.number(), signalSchema]);
+
+/**
+ * The capacity market the co-optimisation sells into (`market.capacity`), all in one piece: the
+ * commitment period, the regulation rule, capacity prices (currency per MW-h) and how long each
+ * product must be sustainable. A product without a price is not sold. `regulationPerMWh` is the
+ * price of a symmetric band (1 MW up and 1 MW down); a side priced on its own
+ * (`regulationUpPerMWh` / `regulationDownPerMWh`) replaces its half of it.
+ */
+export const capacityMarketSchema = z.strictObject({
+  /** Length of one commitment period, minutes (a multiple of market.intervalMin). */
+  periodMin: z.number().positive().default(60),
+  regulationRule: z.enum(['symmetric', 'asymmetric']).default('symmetric'),
+  regulationPerMWh: capacityPriceSchema.optional(),
+  regulationUpPerMWh: capacityPriceSchema.optional(),
+  regulationDownPerMWh: capacityPriceSchema.optional(),
+  reservePerMWh: capacityPriceSchema.optional(),
+  frequencyPerMWh: capacityPriceSchema.optional(),
+  /** Energy kept either side for regulation, minutes at full capacity. */
+  regulationHeadroomMin: z.number().nonnegative().default(15),
+  reserveDurationMin: z.number().nonnegative().default(30),
+  frequencyDurationMin: z.number().nonnegative().default(15),
+});
+export type CapacityMarket = z.infer<typeof capacityMarketSchema>;
+
+/** Feeder nodes with limits (`feeders`): the summed power of the DERs whose group names the feeder, kW >= 0 each way. */
+const feedersSchema = z.record(z.string(), z.strictObject({ maxImportKW: z.number().nonnegative(), maxExportKW: z.number().nonnegative() }));
+
 /** A simulation scenario file (YAML or JSON). */
 export const scenarioSchema = z.strictObject({
   name: z.string(),
@@ -113,7 +142,11 @@ export const scenarioSchema = z.strictObject({
     /** Physics step; must divide the interval. Defaults to the interval. */
     stepS: z.number().positive().optional(),
     price: signalSchema,
+    /** Capacity prices and commitment rules for the co-optimisation; see `capacityMarketSchema`. */
+    capacity: capacityMarketSchema.optional(),
   }),
+  /** Feeder limits by feeder id (fleet groups name their feeder with `feeder:`); see `feederLimitsOf`. */
+  feeders: feedersSchema.optional(),
   planning: z
     .strictObject({
       horizonH: z.number().positive().default(24),
@@ -205,10 +238,23 @@ export function parseScenario(raw: unknown, origin: string): Scenario {
   if ((endMs - startMs) % intervalMs !== 0) throw new ScenarioError(`${origin}: window length must be a whole number of market.intervalMin`);
   const stepMs = (scenario.market.stepS ?? scenario.market.intervalMin * 60) * 1000;
   if (intervalMs % stepMs !== 0) throw new ScenarioError(`${origin}: market.stepS must divide market.intervalMin`);
+  const capacity = scenario.market.capacity;
+  if (capacity !== undefined && (capacity.periodMin * 60_000) % intervalMs !== 0) {
+    throw new ScenarioError(`${origin}: market.capacity.periodMin ${capacity.periodMin} must be a multiple of market.intervalMin`);
+  }
+  const groups = [...scenario.fleet.batteries, ...scenario.fleet.pv, ...(scenario.fleet.ev ? [scenario.fleet.ev] : [])];
+  for (const feeder of Object.keys(scenario.feeders ?? {})) {
+    if (!groups.some((g) => g.feeder === feeder)) throw new ScenarioError(`${origin}: feeders.${feeder}: no fleet group names this feeder (set feeder: ${feeder} on a group)`);
+  }
   for (const block of scenario.planning.blocks ?? []) {
     if ((block.periodMin * 60_000) % intervalMs !== 0) {
       throw new ScenarioError(`${origin}: planning.blocks periodMin ${block.periodMin} must be a multiple of market.intervalMin`);
     }
   }
   return scenario;
+}
+
+/** The scenario's feeder limits as the planner takes them (`PlanRequest.feederLimits`); empty without `feeders`. */
+export function feederLimitsOf(scenario: Scenario): Record<string, { maxImportKW: number; maxExportKW: number }> {
+  return Object.fromEntries(Object.entries(scenario.feeders ?? {}).map(([id, lim]) => [id, { maxImportKW: lim.maxImportKW, maxExportKW: lim.maxExportKW }]));
 }
