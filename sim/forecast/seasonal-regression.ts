@@ -2,11 +2,11 @@
  * A regression per lead time on the signals a day-shaped series carries: the last value, the same
  * time on the most recent day, the mean of the same time over the past days, the same time a week
  * earlier, and a constant. Fitted by least squares, shrunk towards "seasonal mean" where data is
- * thin, on the training window before the day's start; output kept inside the training range
- * (PV never below zero, a price never beyond what was seen).
+ * thin, on the training window before the day's start; output kept inside the range seen from the
+ * training window's start up to now (see `observedRange`).
  */
 import { errorGrid } from './quantiles.js';
-import { trainingStart, trainingStride, type PointForecast, type TrainingOptions } from './trained.js';
+import { clampTo, observedRange, trainingStart, trainingStride, type PointForecast, type TrainingOptions } from './trained.js';
 
 /** Settings of the regression. */
 export interface SeasonalRegressionOptions extends TrainingOptions {
@@ -108,12 +108,6 @@ export function prepareSeasonalRegression(actual: ArrayLike<number>, boundary: n
   const samples = new Array<number>(buckets).fill(0);
   const x = new Float64Array(FEATURES);
   const start = trainingStart(boundary, opts);
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = start; i < boundary; i++) {
-    lo = Math.min(lo, actual[i]);
-    hi = Math.max(hi, actual[i]);
-  }
   // Origins need a past day for the seasonal features to mean anything.
   for (let origin = Math.max(start, perDay); origin < boundary; origin += trainingStride(perDay)) {
     for (let k = 0; k < perDay && origin + k < boundary; k++) {
@@ -143,9 +137,11 @@ export function prepareSeasonalRegression(actual: ArrayLike<number>, boundary: n
     const beta = solveLinear(lhs, rhs, FEATURES);
     return beta.every(Number.isFinite) ? beta : Float64Array.from(PRIOR);
   });
-  const clip = lo <= hi ? (v: number) => Math.min(hi, Math.max(lo, v)) : (v: number) => v;
+  const [trainedLo, trainedHi] = observedRange(actual, start, boundary);
   return (origin, count) => {
     const out = new Array<number>(count);
+    const [todayLo, todayHi] = observedRange(actual, boundary, origin);
+    const range: [number, number] = [Math.min(trainedLo, todayLo), Math.max(trainedHi, todayHi)];
     const f = new Float64Array(FEATURES);
     for (let k = 0; k < count; k++) {
       if (origin === 0) {
@@ -156,7 +152,7 @@ export function prepareSeasonalRegression(actual: ArrayLike<number>, boundary: n
       const beta = coefs[grid.leadBucket(k)];
       let v = 0;
       for (let i = 0; i < FEATURES; i++) v += beta[i] * f[i];
-      out[k] = clip(v);
+      out[k] = clampTo(range, v);
     }
     return out;
   };

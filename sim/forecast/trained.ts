@@ -29,8 +29,26 @@ interface DayState {
   day: number;
   point: PointForecast;
   errors?: ErrorQuantiles;
-  /** Lowest and highest value seen in the training window; quantiles are kept inside. */
-  range?: [number, number];
+}
+
+/**
+ * Lowest and highest value of `actual` over [from, to), [Infinity, -Infinity] for none. Forecasts
+ * are kept inside what was seen from the training window's start up to now: PV never below zero,
+ * a price never beyond its range, yet a new extreme (the first negative prices) shows at once.
+ */
+export function observedRange(actual: ArrayLike<number>, from: number, to: number): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = from; i < to; i++) {
+    lo = Math.min(lo, actual[i]);
+    hi = Math.max(hi, actual[i]);
+  }
+  return [lo, hi];
+}
+
+/** Clamps `value` into `range`, or returns it unchanged when the range is empty. */
+export function clampTo(range: [number, number], value: number): number {
+  return range[0] <= range[1] ? Math.min(range[1], Math.max(range[0], value)) : value;
 }
 
 /** Origins the error quantiles (and fitted models) sample: hourly, so a 5-minute day costs 24 forecasts. */
@@ -71,14 +89,7 @@ export function trainedForecaster(prepare: PreparePoint, options: TrainingOption
       const point = state.point(origin, count);
       for (let k = 0; k < count; k++) errors.add(k, origin + k, actual[origin + k] - point[k]);
     }
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = start; i < boundary; i++) {
-      lo = Math.min(lo, actual[i]);
-      hi = Math.max(hi, actual[i]);
-    }
     state.errors = errors;
-    if (lo <= hi) state.range = [lo, hi];
     return errors;
   };
   // A caller asking for the point and then the quantiles of the same forecast pays for one.
@@ -95,8 +106,8 @@ export function trainedForecaster(prepare: PreparePoint, options: TrainingOption
       const state = stateFor(actual, nowIndex);
       const errors = errorsFor(actual, state);
       const point = pointFor(actual, nowIndex, count, state);
-      const [lo, hi] = state.range ?? [-Infinity, Infinity];
-      return quantiles.map((q) => point.map((value, k) => Math.min(hi, Math.max(lo, value + errors.offset(k, nowIndex + k, q)))));
+      const range = observedRange(actual, trainingStart(state.day * perDay, options), nowIndex);
+      return quantiles.map((q) => point.map((value, k) => clampTo(range, value + errors.offset(k, nowIndex + k, q))));
     },
   };
 }
