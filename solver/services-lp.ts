@@ -102,8 +102,10 @@ export function commitmentRequest(req: ServicesRequest): PlanRequest {
 export function capacityRange(offer: FlexibilityOffer, period: ResolvedPeriod): [number, number] | undefined {
   if (offer.kind === 'pv') return undefined;
   const [lo, hi] = netPowerRange(offer, period);
+  const intervalHours = period.hours / period.intervals;
   for (let i = period.firstInterval; i < period.firstInterval + period.intervals; i++) {
-    if (Math.abs(offer.minPowerKW[i] - lo) > BOUND_TOLERANCE_KW || Math.abs(Math.min(offer.maxPowerKW[i], offer.kind === 'ev-charger' ? 0 : Infinity) - hi) > BOUND_TOLERANCE_KW) return undefined;
+    const [loI, hiI] = netPowerRange(offer, { firstInterval: i, intervals: 1, hours: intervalHours });
+    if (Math.abs(loI - lo) > BOUND_TOLERANCE_KW || Math.abs(hiI - hi) > BOUND_TOLERANCE_KW) return undefined;
   }
   return hi - lo > BOUND_TOLERANCE_KW ? [lo, hi] : undefined;
 }
