@@ -13,6 +13,12 @@ export interface AggregateOptions {
   socBucketFrac: number;
   /** Batteries whose durations (usable kWh / kW) differ by less than this ratio share a bucket, > 0. */
   durationBucketRatio: number;
+  /**
+   * Also bucket by the ratio of charge to discharge power (same bins as duration). A symmetric
+   * service band needs room both ways in each member: mixing 3.7/2.5 kW and 2.5/3.7 kW members makes
+   * the bucket look more symmetric than any of them is.
+   */
+  byPowerShape?: boolean;
 }
 
 /** A virtual offer standing for one or more member offers; a single member is its own virtual offer. */
@@ -34,7 +40,12 @@ function batteryKey(o: FlexibilityOffer, opts: AggregateOptions): string {
   const durationBin = duration > 0 && Number.isFinite(duration) ? Math.round(Math.log(duration) / Math.log1p(opts.durationBucketRatio)) : String(duration);
   const soc = usableKWh > 0 ? (s.energyKWh - s.minEnergyKWh) / usableKWh : 0;
   const socBin = Math.min(Math.floor(soc / opts.socBucketFrac), Math.ceil(1 / opts.socBucketFrac) - 1);
-  return ['battery', o.feederId ?? '', s.chargeEfficiency, s.dischargeEfficiency, o.marginalCostPerMWh, durationBin, socBin].join('|');
+  const key = ['battery', o.feederId ?? '', s.chargeEfficiency, s.dischargeEfficiency, o.marginalCostPerMWh, durationBin, socBin];
+  if (opts.byPowerShape) {
+    const shape = o.maxPowerKW[0] > 0 && o.minPowerKW[0] < 0 ? Math.round(Math.log(o.maxPowerKW[0] / -o.minPowerKW[0]) / Math.log1p(opts.durationBucketRatio)) : Math.sign(o.maxPowerKW[0]) - Math.sign(-o.minPowerKW[0]);
+    key.push(`shape${shape}`);
+  }
+  return key.join('|');
 }
 
 function sumArrays(members: FlexibilityOffer[], pick: (o: FlexibilityOffer) => number[]): number[] {

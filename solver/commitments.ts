@@ -50,7 +50,7 @@ export function planCommitments(req: ServicesRequest, opts: PlannerOptions): Com
   if (opts.strategy === 'aggregate') {
     const socBucketFrac = opts.socBucketFrac ?? DEFAULT_SOC_BUCKET_FRAC;
     const durationBucketRatio = opts.durationBucketRatio ?? DEFAULT_DURATION_BUCKET_RATIO;
-    ({ groups } = groupOffers(request, { socBucketFrac, durationBucketRatio }));
+    ({ groups } = groupOffers(request, { socBucketFrac, durationBucketRatio, byPowerShape: true }));
     offers = groups.map((g) => g.virtual);
   } else if (opts.strategy !== 'full') {
     throw new PlannerOptionsError(`strategy: expected 'full' or 'aggregate', got '${String(opts.strategy)}'`);

@@ -162,6 +162,25 @@ describe('co-optimisation (services LP)', () => {
     assert.throws(() => planCommitments({ ...req, market: market({ reserve: [1] }) }, { backend: backends.highs, strategy: 'full' }), /market.pricePerMWh.reserve/);
   });
 
+  it('aggregate commitments lose little against the full LP when members charge and discharge at different rates', () => {
+    const rand = rng(5);
+    const n = 12;
+    const offers = Array.from({ length: 30 }, (_, i) => {
+      const o = battery({ id: `b${i}`, n, powerKW: 3.7, capacityKWh: [5, 7.5, 10][i % 3], energyKWh: 2 + rand() * 3, chargeEfficiency: 0.95, dischargeEfficiency: 0.95, wearPerMWh: 15, feederId: 'f' });
+      // Half charge slower than they discharge, half the other way round.
+      o.minPowerKW = o.minPowerKW.map(() => (i % 2 === 0 ? -2.5 : -3.7));
+      o.maxPowerKW = o.maxPowerKW.map(() => (i % 2 === 0 ? 3.7 : 2.5));
+      return o;
+    });
+    const req = services(offers, priceSeries(n, rand), market({ regulationUp: flat(n, 9), regulationDown: flat(n, 9), reserve: flat(n, 6) }), { feederLimits: { f: { maxImportKW: 60, maxExportKW: 80 } } });
+    const full = planCommitments(req, { backend: backends.highs, strategy: 'full' });
+    const agg = planCommitments(req, { backend: backends.highs, strategy: 'aggregate' });
+    const loss = (full.objectiveValue - agg.objectiveValue) / full.objectiveValue;
+    assert.ok(full.capacityValue > 0.5 * full.objectiveValue, `capacity ${full.capacityValue} of ${full.objectiveValue}`);
+    assert.ok(loss >= -1e-9 && loss < 0.01, `aggregate ${agg.objectiveValue} vs full ${full.objectiveValue}: loss ${(100 * loss).toFixed(2)} %`);
+    assert.equal(firstCommitmentViolation(req, agg), undefined);
+  });
+
   it('aggregate commitments never break a member limit or a feeder limit (property)', () => {
     let committedRuns = 0;
     let runs = 0;
