@@ -13,26 +13,30 @@ const examples = join(dirname(fileURLToPath(import.meta.url)), '../../../example
 const examplePath = join(examples, 'de-feeder-services.yaml');
 const raw = parseYaml(readFileSync(examplePath, 'utf8')) as Record<string, unknown>;
 
-/** The feeder example, shortened to two days to keep the test quick. */
-function twoDays(overrides: Record<string, unknown> = {}): Scenario {
-  return parseScenario({ ...raw, window: { start: '2016-05-01T00:00:00+02:00', end: '2016-05-03T00:00:00+02:00' }, ...overrides }, examplePath);
+/** The feeder example, shortened to one day to keep the test quick. */
+function oneDay(overrides: Record<string, unknown> = {}): Scenario {
+  return parseScenario({ ...raw, window: { start: '2016-05-01T00:00:00+02:00', end: '2016-05-02T00:00:00+02:00' }, ...overrides }, examplePath);
 }
 
 describe('feeder limits in plans', () => {
-  let result: RunResult;
+  const results: Record<string, RunResult> = {};
   before(async () => {
-    result = await runSimulation(twoDays(), { scenarioDir: examples });
+    // In-process, and through the protocol (peers keep a PV's planned output as its cap on the feeder).
+    for (const transport of ['direct', 'memory'] as const) results[transport] = await runSimulation(oneDay(), { scenarioDir: examples, transport });
   });
 
-  it('the VPP keeps the feeder inside its limits where the uncontrolled homes do not', () => {
-    const safety = result.summary.safety as { feederViolations: number; baselineFeederViolations: number; limitViolations: number };
-    assert.equal(safety.feederViolations, 0);
-    assert.equal(safety.limitViolations, 0);
-    // The limit binds: without control the noon PV exceeds it.
-    assert.ok(safety.baselineFeederViolations > 0, `baseline feeder violations ${safety.baselineFeederViolations}`);
-    const peakKW = Math.max(...result.records.map((r) => r.fleetPowerKW));
-    assert.ok(peakKW <= 150 + 1e-6, `fleet peak ${peakKW} kW`);
-    assert.ok(Math.max(...result.records.map((r) => r.baselinePowerKW)) > 150);
+  it('the VPP keeps the feeder inside its limits where the uncontrolled homes do not, on either path', () => {
+    for (const [transport, result] of Object.entries(results)) {
+      const safety = result.summary.safety as { feederViolations: number; baselineFeederViolations: number; limitViolations: number };
+      assert.equal(safety.feederViolations, 0, transport);
+      assert.equal(safety.limitViolations, 0, transport);
+      // The limit binds: without control the noon PV exceeds it.
+      assert.ok(safety.baselineFeederViolations > 0, `${transport}: baseline feeder violations ${safety.baselineFeederViolations}`);
+      const peakKW = Math.max(...result.records.map((r) => r.fleetPowerKW));
+      assert.ok(peakKW <= 150 + 1e-6, `${transport}: fleet peak ${peakKW} kW`);
+      assert.ok(Math.max(...result.records.map((r) => r.baselinePowerKW)) > 150);
+    }
+    assert.equal(results.memory.summary.resultHash, results.direct.summary.resultHash);
   });
 
   it('the independent check counts each feeder outside its limits, and only limited ones', () => {
@@ -44,14 +48,14 @@ describe('feeder limits in plans', () => {
   });
 
   it('scenario errors name the feeder and the capacity period', () => {
-    assert.throws(() => twoDays({ feeders: { 'street-9': { maxImportKW: 1, maxExportKW: 1 } } }), (e: Error) => e instanceof ScenarioError && /feeders\.street-9: no fleet group names this feeder/.test(e.message));
+    assert.throws(() => oneDay({ feeders: { 'street-9': { maxImportKW: 1, maxExportKW: 1 } } }), (e: Error) => e instanceof ScenarioError && /feeders\.street-9: no fleet group names this feeder/.test(e.message));
     const market = raw.market as Record<string, unknown>;
-    assert.throws(() => twoDays({ market: { ...market, capacity: { periodMin: 90 } } }), /market\.capacity\.periodMin 90 must be a multiple/);
-    assert.throws(() => twoDays({ feeders: { 'street-7': { maxImportKW: -1, maxExportKW: 1 } } }), /feeders\.street-7\.maxImportKW/);
+    assert.throws(() => oneDay({ market: { ...market, capacity: { periodMin: 90 } } }), /market\.capacity\.periodMin 90 must be a multiple/);
+    assert.throws(() => oneDay({ feeders: { 'street-7': { maxImportKW: -1, maxExportKW: 1 } } }), /feeders\.street-7\.maxImportKW/);
   });
 
   it('market.capacity becomes per-interval capacity prices, a symmetric band split half up, half down', () => {
-    const run = prepareRun(twoDays(), { scenarioDir: examples });
+    const run = prepareRun(oneDay(), { scenarioDir: examples });
     const horizon = serviceMarketOf(run, 3, 30)!;
     assert.equal(horizon.commitmentIntervals, 1);
     assert.equal(horizon.horizonIntervals, 30);
@@ -59,7 +63,7 @@ describe('feeder limits in plans', () => {
     assert.deepEqual(horizon.market.pricePerMWh.regulationDown, new Array(30).fill(9));
     assert.deepEqual(horizon.market.pricePerMWh.reserve, new Array(30).fill(6));
     assert.equal(horizon.market.regulationRule, 'symmetric');
-    const none = prepareRun(twoDays({ market: { ...(raw.market as object), capacity: undefined } }), { scenarioDir: examples });
+    const none = prepareRun(oneDay({ market: { ...(raw.market as object), capacity: undefined } }), { scenarioDir: examples });
     assert.equal(serviceMarketOf(none, 0, 24), undefined);
   });
 });
