@@ -158,7 +158,7 @@ interface Site {
 async function openSite(config: PeerConfig, run: PreparedRun, now: () => number, planTimeoutMs: number, clock: SimulatedClock): Promise<Site> {
   if (config.devices) {
     const links = new DeviceLinks();
-    const adapters = config.devices.map((device) => createAdapter(device, { links, holdMs: run.stepMs, now }));
+    const adapters = await Promise.all(config.devices.map((device) => createAdapter(device, { links, holdMs: run.stepMs, now })));
     await Promise.all(adapters.map((a) => a.open()));
     return {
       agents: adapters.map((adapter) => new DerAgent({ adapter, ownerId: config.owner, planTimeoutMs, clock })),

@@ -86,7 +86,7 @@ export interface SettlementSummary {
 export interface SimChainSettings {
   dir: string;
   currency: string;
-  genesis?: Partial<Pick<GenesisInput, 'feeFrac' | 'deviationPenalty' | 'certificateUnitKWh'>>;
+  genesis?: Partial<Pick<GenesisInput, 'feeFrac' | 'deviationPenalty' | 'certificateUnitKWh' | 'carbonIntensity'>>;
 }
 
 /** One network for a simulation; see the module comment. */

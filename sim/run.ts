@@ -21,7 +21,7 @@ import type { LoadReport } from './signals/series.js';
 import { checkFeeders, checkLimits } from './limit-check.js';
 import { PlanMaker, type PlanningSettings, type SolveRecord } from '../nodes/planning.js';
 import { setpointForPlan } from '../actors/offer.js';
-import { SimConsensus, type ConsensusSummary, type SettlementSummary, type SimConsensusSettings, type SimTransportKind } from './consensus-network.js';
+import { SimConsensus, type ConsensusSummary, type SettlementSummary, type SimChainSettings, type SimConsensusSettings, type SimTransportKind } from './consensus-network.js';
 import { percentile } from './percentile.js';
 
 /** How to run a scenario; everything not given comes from the scenario or the defaults. */
@@ -485,7 +485,7 @@ async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions
             agents,
             planTimeoutMs: planTimeoutMsOf(run.scenario),
             limitedFeeders: limitedFeedersOf(run.scenario),
-            ...(options.chainDir ? { chain: { dir: options.chainDir, currency: run.scenario.currency, genesis: run.scenario.settlement } } : {}),
+            ...(options.chainDir ? { chain: { dir: options.chainDir, currency: run.scenario.currency, genesis: chainRules(run) } } : {}),
           }));
   let pass: PassResult;
   let settlement: SettlementSummary | undefined;
@@ -502,6 +502,15 @@ async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions
     ...(network ? { consensus: (network as SimConsensus).summary() } : {}),
     ...(settlement ? { settlement } : {}),
   };
+}
+
+/** The scenario's settlement rules as genesis fields, with its carbon series put on the market grid. */
+function chainRules(run: PreparedRun): SimChainSettings['genesis'] {
+  const { carbonIntensity, ...rules } = run.scenario.settlement ?? {};
+  if (carbonIntensity === undefined) return rules;
+  const carbon = run.signals.onGrid(carbonIntensity, run.grid);
+  run.reports.push(...carbon.reports);
+  return { ...rules, carbonIntensity: { startMs: run.grid.startMs, intervalMs: run.grid.intervalMs, kgPerKWh: carbon.values } };
 }
 
 /** The run's network: the scenario's `consensus` block with the command line's overrides. */

@@ -31,6 +31,7 @@ export const signalSchema = z
     z.strictObject({ source: z.literal('aemo'), field: z.enum(['price', 'demand']).default('price') }),
     z.strictObject({ source: z.literal('epftoolbox'), market: z.enum(['PJM', 'NP', 'DE']) }),
     z.strictObject({ source: z.literal('citylearn-pricing') }),
+    z.strictObject({ source: z.literal('citylearn-carbon') }),
     z.strictObject({ source: z.literal('citylearn-pv'), building: z.union([z.number().int().min(1).max(17), z.literal('all')]).default('all') }),
     z.strictObject({ source: z.literal('nrel-ghi'), kWPerKWPerWPerM2: z.number().positive().default(0.001) }),
     z.strictObject({ source: z.literal('csv'), mapping: csvMappingSchema, series: z.string() }),
@@ -174,6 +175,8 @@ export const scenarioSchema = z.strictObject({
       deviationPenalty: z.strictObject({ toleranceKWh: z.number().min(0).optional(), toleranceFrac: z.number().min(0).optional(), penaltyPerMWh: z.number().min(0).optional() }).optional(),
       /** Energy per certificate, kWh. */
       certificateUnitKWh: z.number().positive().optional(),
+      /** Grid emission rate (kgCO2/kWh) on the market grid, so certificates carry the emissions avoided. */
+      carbonIntensity: signalSchema.optional(),
     })
     .optional(),
   /** The network the VPP pass runs through: coordinators, peer nodes and the transport between them. */
