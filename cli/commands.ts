@@ -75,12 +75,14 @@ export async function planCommand(scenarioPath: string, options: CommonOptions &
   }
   const subGrid = { startMs: atMs, intervalMs: grid.intervalMs, count: grid.count - nowIndex };
   const fleet = buildFleet(scenario, subGrid, run.signals, seededRandom(run.seed));
+  const pvHistory = run.newFleet().pvProfiles;
   const forecaster = createForecaster(options.forecast ?? 'seasonal-blend', { intervalsPerDay: Math.round(86_400_000 / grid.intervalMs) });
   const window = { startMs: atMs, intervalMs: grid.intervalMs, horizonIntervals: run.horizonIntervals };
   const offers = await Promise.all(
     fleet.members.map((member) => {
       const agent = new DerAgent({ adapter: member.device, ownerId: member.ownerId, feederId: member.feederId, planTimeoutMs: grid.intervalMs });
-      const pvAvailableKW = member.pvProfileIndex === undefined ? undefined : forecaster.forecast(fleet.pvProfiles[member.pvProfileIndex], 0, run.horizonIntervals).map((v) => v * (member.pvSizeKW ?? 0));
+      // PV is forecast from its profile over the whole window, so the history before --at counts.
+      const pvAvailableKW = member.pvProfileIndex === undefined ? undefined : forecaster.forecast(pvHistory[member.pvProfileIndex], nowIndex, run.horizonIntervals).map((v) => v * (member.pvSizeKW ?? 0));
       return agent.offer({ ...window, pvAvailableKW }).finally(() => agent.stop());
     }),
   );
