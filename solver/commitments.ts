@@ -1,15 +1,15 @@
 /**
  * Co-optimised service commitments for a window: solve the services LP (over every DER, or over
- * buckets of similar DERs) and return per commitment period what each DER carries. With buckets,
- * the basepoints are split as the dispatch planner splits them, and each bucket's capacities are
+ * buckets of similar DERs, batteries also by their charge/discharge power ratio) and return per
+ * commitment period what each DER carries. With buckets, the basepoints are split as the dispatch planner splits them, and each bucket's capacities are
  * then shared among its members within what each member has left of its own power range and
  * stored energy, so no member's commitment breaks its limits.
  */
 import type { FleetCommitment, ServiceCommitment } from '../services/commitment.js';
 import type { FlexibilityOffer } from '../protocol/offer.js';
 import { energyRange, planValue, readPowers, type ResolvedPeriod } from './dispatch-lp.js';
-import { DEFAULT_DURATION_BUCKET_RATIO, DEFAULT_SOC_BUCKET_FRAC, disaggregate, energyAfter, groupOffers, splitTarget, type OfferGroup } from './aggregate.js';
-import { PlannerOptionsError, PlanSolveError, type PlannerOptions } from './planner.js';
+import { disaggregate, energyAfter, groupOffers, splitTarget, type OfferGroup } from './aggregate.js';
+import { aggregateOptions, PlanSolveError, type PlannerOptions } from './planner.js';
 import {
   buildServicesLp,
   CAPACITY_PRODUCTS,
@@ -47,13 +47,9 @@ export function planCommitments(req: ServicesRequest, opts: PlannerOptions): Com
   const request = commitmentRequest(req);
   let offers = request.offers;
   let groups: OfferGroup[] | undefined;
-  if (opts.strategy === 'aggregate') {
-    const socBucketFrac = opts.socBucketFrac ?? DEFAULT_SOC_BUCKET_FRAC;
-    const durationBucketRatio = opts.durationBucketRatio ?? DEFAULT_DURATION_BUCKET_RATIO;
-    ({ groups } = groupOffers(request, { socBucketFrac, durationBucketRatio, byPowerShape: true }));
+  if (opts.strategy !== 'full') {
+    ({ groups } = groupOffers(request, { ...aggregateOptions(opts), byPowerShape: true }));
     offers = groups.map((g) => g.virtual);
-  } else if (opts.strategy !== 'full') {
-    throw new PlannerOptionsError(`strategy: expected 'full' or 'aggregate', got '${String(opts.strategy)}'`);
   }
   const model = buildServicesLp({ ...req, offers }, `services-${opts.strategy}`);
   const t0 = performance.now();

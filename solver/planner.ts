@@ -12,6 +12,7 @@ import {
   DEFAULT_SOC_BUCKET_FRAC,
   disaggregate,
   groupOffers,
+  type AggregateOptions,
 } from './aggregate.js';
 
 export { evaluatePlanValue, type PlanRequest } from './dispatch-lp.js';
@@ -87,6 +88,16 @@ function fleetTotal(powers: Record<string, number[]>, periods: number): number[]
   return total;
 }
 
+/** The bucket settings of `opts` with their defaults, checked; callers ask for any strategy but 'full', so an unknown strategy is refused here too. */
+export function aggregateOptions(opts: PlanStrategyOptions): AggregateOptions {
+  if (opts.strategy !== 'aggregate') throw new PlannerOptionsError(`strategy: expected 'full' or 'aggregate', got '${String(opts.strategy)}'`);
+  const socBucketFrac = opts.socBucketFrac ?? DEFAULT_SOC_BUCKET_FRAC;
+  const durationBucketRatio = opts.durationBucketRatio ?? DEFAULT_DURATION_BUCKET_RATIO;
+  if (!(socBucketFrac > 0 && socBucketFrac <= 1)) throw new PlannerOptionsError(`socBucketFrac: expected a fraction in (0, 1], got ${socBucketFrac}`);
+  if (!(durationBucketRatio > 0)) throw new PlannerOptionsError(`durationBucketRatio: expected > 0, got ${durationBucketRatio}`);
+  return { socBucketFrac, durationBucketRatio };
+}
+
 function prepare(req: PlanRequest, opts: PlanStrategyOptions): PreparedLp {
   if (opts.strategy === 'full') {
     const model = buildDispatchLp(req, 'dispatch-full');
@@ -99,12 +110,7 @@ function prepare(req: PlanRequest, opts: PlanStrategyOptions): PreparedLp {
       },
     };
   }
-  if (opts.strategy !== 'aggregate') throw new PlannerOptionsError(`strategy: expected 'full' or 'aggregate', got '${String(opts.strategy)}'`);
-  const socBucketFrac = opts.socBucketFrac ?? DEFAULT_SOC_BUCKET_FRAC;
-  const durationBucketRatio = opts.durationBucketRatio ?? DEFAULT_DURATION_BUCKET_RATIO;
-  if (!(socBucketFrac > 0 && socBucketFrac <= 1)) throw new PlannerOptionsError(`socBucketFrac: expected a fraction in (0, 1], got ${socBucketFrac}`);
-  if (!(durationBucketRatio > 0)) throw new PlannerOptionsError(`durationBucketRatio: expected > 0, got ${durationBucketRatio}`);
-  const { request, groups } = groupOffers(req, { socBucketFrac, durationBucketRatio });
+  const { request, groups } = groupOffers(req, aggregateOptions(opts));
   const model = buildDispatchLp(request, 'dispatch-aggregate');
   return {
     model,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createLpBackend, type LpBackend } from '../../solver/backend.js';
 import { planCommitments, type CommitmentPlan } from '../../solver/commitments.js';
-import type { PlanStrategy } from '../../solver/planner.js';
+import { PlannerOptionsError, type PlanStrategy } from '../../solver/planner.js';
 import type { ServiceMarket, ServicesRequest } from '../../solver/services-lp.js';
 import { DispatchInputError } from '../../solver/dispatch-lp.js';
 import type { FlexibilityOffer } from '../../protocol/offer.js';
@@ -160,6 +160,8 @@ describe('co-optimisation (services LP)', () => {
     assert.throws(() => planCommitments({ ...req, commitmentIntervals: 7 }, { backend: backends.highs, strategy: 'full' }), (e: Error) => e instanceof DispatchInputError && /commitmentIntervals/.test(e.message));
     assert.throws(() => planCommitments({ ...req, market: market({ regulationUp: flat(n, 1) }) }, { backend: backends.highs, strategy: 'full' }), /symmetric regulation band needs both/);
     assert.throws(() => planCommitments({ ...req, market: market({ reserve: [1] }) }, { backend: backends.highs, strategy: 'full' }), /market.pricePerMWh.reserve/);
+    assert.throws(() => planCommitments(req, { backend: backends.highs, strategy: 'aggregate', socBucketFrac: 2 }), (e: Error) => e instanceof PlannerOptionsError && /socBucketFrac/.test(e.message));
+    assert.throws(() => planCommitments(req, { backend: backends.highs, strategy: 'buckets' as PlanStrategy }), /strategy: expected 'full' or 'aggregate', got 'buckets'/);
   });
 
   it('aggregate commitments lose little against the full LP when members charge and discharge at different rates', () => {
