@@ -2,12 +2,13 @@ import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { prepareRun, runSimulation, type RunResult } from '../../sim/run.js';
 import { parseScenario, ScenarioError, type Scenario } from '../../sim/scenario.js';
 import { checkFeeders } from '../../sim/limit-check.js';
 import { serviceMarketOf } from '../../sim/commitments.js';
+import { tempDir } from './helpers.js';
 
 const examples = join(dirname(fileURLToPath(import.meta.url)), '../../../examples');
 const examplePath = join(examples, 'de-feeder-services.yaml');
@@ -65,5 +66,19 @@ describe('feeder limits in plans', () => {
     assert.equal(horizon.market.regulationRule, 'symmetric');
     const none = prepareRun(oneDay({ market: { ...(raw.market as object), capacity: undefined } }), { scenarioDir: examples });
     assert.equal(serviceMarketOf(none, 0, 24), undefined);
+  });
+
+  it('a capacity price can be a recorded series through the generic CSV loader', () => {
+    const dir = tempDir('capacity-csv');
+    // Hour-beginning labels in UTC: 10 EUR/MW-h plus the hour of day.
+    const startMs = Date.parse('2016-04-30T22:00:00Z');
+    const rows = Array.from({ length: 24 }, (_, h) => `${new Date(startMs + h * 3_600_000).toISOString()},${10 + h}`);
+    writeFileSync(join(dir, 'reserve.csv'), `ts,eur\n${rows.join('\n')}\n`);
+    const market = raw.market as { capacity: Record<string, unknown> };
+    const reservePerMWh = { source: 'csv', series: 'reserve', mapping: { file: 'reserve.csv', time: { column: 'ts', format: 'iso' }, values: [{ column: 'eur', name: 'reserve', unit: 'EUR/MWh' }] } };
+    const run = prepareRun(oneDay({ market: { ...market, capacity: { ...market.capacity, reservePerMWh } } }), { scenarioDir: dir });
+    const horizon = serviceMarketOf(run, 5, 24)!;
+    // From grid interval 5 on; past the window's last hour its price holds.
+    assert.deepEqual(horizon.market.pricePerMWh.reserve, Array.from({ length: 24 }, (_, k) => 10 + Math.min(23, 5 + k)));
   });
 });
