@@ -23,6 +23,10 @@ import { PlanMaker, type PlanningSettings, type SolveRecord } from '../nodes/pla
 import { setpointForPlan } from '../actors/offer.js';
 import { SimConsensus, type ConsensusSummary, type SettlementSummary, type SimConsensusSettings, type SimTransportKind } from './consensus-network.js';
 import { percentile } from './percentile.js';
+import { openSimTelemetry, PassTelemetry, telemetrySummary } from './pass-telemetry.js';
+import type { TelemetrySink } from '../telemetry/sink.js';
+import { planHash } from '../protocol/hashes.js';
+import { toHex } from '../protocol/keys.js';
 
 /** How to run a scenario; everything not given comes from the scenario or the defaults. */
 export interface RunOptions {
@@ -38,6 +42,8 @@ export interface RunOptions {
   natsServers?: string;
   /** Folder for the network's settlement chain (replaced); none kept when absent or with `direct`. */
   chainDir?: string;
+  /** `--influx URL`: the VPP pass's telemetry to this InfluxDB 1.x (in place of the scenario's `telemetry.influx.url`). */
+  influx?: string;
   onProgress?: (doneIntervals: number, totalIntervals: number) => void;
 }
 
@@ -151,6 +157,8 @@ interface PolicyDecision {
   /** Plan length of the decision, in intervals (the setpoint is held that long unless re-planned). */
   holdIntervals: number;
   forecastPricePerMWh?: number;
+  /** Hex hash of the decision's plan (certified through the protocol); asked for only when telemetry is on. */
+  planHash?(): string | undefined;
 }
 
 /** Solve statistics a rolling-horizon policy collects. */
@@ -192,14 +200,14 @@ function rollingHorizonPolicy(
     const forecastPricePerMWh = forecaster.forecast(run.pricePerMWh, i, horizonIntervals)[0];
     if (network) {
       const slices = await network.plan(i, nowMs, pvAvailableKW);
-      return { setpointKW: (derId) => slices.get(derId)?.setpointsKW[0], holdIntervals: blocks[0], forecastPricePerMWh };
+      return { setpointKW: (derId) => slices.get(derId)?.setpointsKW[0], holdIntervals: blocks[0], forecastPricePerMWh, planHash: () => network?.certifiedPlanHash(nowMs) };
     }
     const window = { startMs: nowMs, intervalMs: grid.intervalMs, horizonIntervals };
     const offers = await Promise.all(agents.map((agent) => agent.offer({ ...window, pvAvailableKW: pvAvailableKW(agent.id) })));
     const plan = planMaker.make(nowMs, offers, []);
     if (plan === undefined) throw new Error(`interval ${i}: no price forecast`);
     const setpoints = new Map(offers.map((offer, k) => [offer.derId, setpointForPlan(offer, plan.setpointsKW[offer.derId][0], agents[k].capabilities())]));
-    return { setpointKW: (derId) => setpoints.get(derId), holdIntervals: blocks[0], forecastPricePerMWh };
+    return { setpointKW: (derId) => setpoints.get(derId), holdIntervals: blocks[0], forecastPricePerMWh, planHash: () => toHex(planHash(plan)) };
   };
 }
 
@@ -248,6 +256,7 @@ async function simulatePass(
   policy: PolicyFn | undefined,
   control: 'actors' | 'direct',
   onInterval?: (done: number) => void,
+  recorder?: PassTelemetry,
 ): Promise<PassResult> {
   const { grid, stepMs, scenario } = run;
   const clock = new SimulatedClock();
@@ -291,6 +300,7 @@ async function simulatePass(
         else await agent.follow({ setpointsKW: new Array(decision.holdIntervals).fill(setpointKW), startMs: nowMs, intervalMs: grid.intervalMs, validUntilMs: nowMs + planTimeoutMs }, nowMs, stepMs);
       }
       fleet.members.forEach((member, k) => (heldKW[k] = decision.setpointKW(member.device.id)));
+      recorder?.plan(nowMs, heldKW, decision.planHash?.());
     }
 
     for (let t = nowMs; t < nowMs + grid.intervalMs; t += stepMs) {
@@ -327,6 +337,7 @@ async function simulatePass(
       const telemetry = device.telemetryNow();
       const energyKWh = telemetry.meterNetKWh - meter[k];
       meter[k] = telemetry.meterNetKWh;
+      recorder?.der(k, nowMs, energyKWh / intervalHours, telemetry);
       fleetKWh += energyKWh;
       const throughputNow = throughputKWh(device);
       wearCost += ((throughputNow - throughput[k]) * caps[k].wearCostPerMWh) / 1000;
@@ -358,6 +369,7 @@ async function simulatePass(
     requestedSoFar += requestedByArrival[i];
     result.evRequestedKWh[i] = requestedSoFar;
     result.evDeliveredKWh[i] = evDeliveredKWh;
+    await recorder?.interval(i, nowMs, result, run.pricePerMWh[i]);
     onInterval?.(i + 1);
   }
 
@@ -431,14 +443,14 @@ export interface PassOutcome {
   settlement?: SettlementSummary;
 }
 
-/** Runs one pass of a prepared run. */
-export async function runPass(run: PreparedRun, kind: PassKind, options: RunOptions, onInterval?: (done: number) => void): Promise<PassOutcome> {
+/** Runs one pass of a prepared run; the VPP pass writes its telemetry to `telemetry` when given. */
+export async function runPass(run: PreparedRun, kind: PassKind, options: RunOptions, onInterval?: (done: number) => void, telemetry?: TelemetrySink): Promise<PassOutcome> {
   const startedMs = performance.now();
-  const outcome = await passOutcome(run, kind, options, onInterval);
+  const outcome = await passOutcome(run, kind, options, onInterval, telemetry);
   return { ...outcome, elapsedS: (performance.now() - startedMs) / 1000 };
 }
 
-async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions, onInterval?: (done: number) => void): Promise<Omit<PassOutcome, 'elapsedS'>> {
+async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions, onInterval?: (done: number) => void, telemetry?: TelemetrySink): Promise<Omit<PassOutcome, 'elapsedS'>> {
   const fleet = run.newFleet();
   // The reference passes need no actor states (no plans time out, nothing faults): the direct path
   // holds the same setpoints through the same envelope at a fraction of the cost (see the bench).
@@ -475,7 +487,8 @@ async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions
   let pass: PassResult;
   let settlement: SettlementSummary | undefined;
   try {
-    pass = await simulatePass(run, fleet, rollingHorizonPolicy(run, fleet, planMaker, forecaster, startNetwork), 'actors', onInterval);
+    const recorder = telemetry && new PassTelemetry(telemetry, fleet);
+    pass = await simulatePass(run, fleet, rollingHorizonPolicy(run, fleet, planMaker, forecaster, startNetwork), 'actors', onInterval, recorder);
     settlement = await (network as SimConsensus | undefined)?.settlement();
   } finally {
     await (network as SimConsensus | undefined)?.stop();
@@ -514,10 +527,11 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
     options.onProgress?.(done.baseline + done['perfect-foresight'] + done.vpp, 3 * run.grid.count);
   };
   const { onProgress: _, ...workerOptions } = options;
+  const telemetry = openSimTelemetry(scenario, options.influx);
   const [references, vppOutcome] = await Promise.all([
     runPassesInWorker(scenario, workerOptions, ['baseline', 'perfect-foresight'], (kind, count) => progress(kind)(count)),
-    runPass(run, 'vpp', options, progress('vpp')),
-  ]);
+    runPass(run, 'vpp', options, progress('vpp'), telemetry),
+  ]).finally(() => telemetry?.close());
   const baseline = references[0].pass;
   const foresight = references[1].pass;
   const foresightInfo = references[1].foresight!;
@@ -568,6 +582,7 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
     },
     ...(vppOutcome.consensus ? { consensus: vppOutcome.consensus } : {}),
     ...(vppOutcome.settlement ? { settlement: vppOutcome.settlement } : {}),
+    ...(telemetry ? { telemetry: telemetrySummary(telemetry) } : {}),
     solver: {
       backend: stats.backend,
       licence: stats.licence,
