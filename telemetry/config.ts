@@ -13,9 +13,10 @@ function httpUrl(text: string): URL | undefined {
   }
 }
 
-/** Database named by a URL's path (`http://host:8086/vpp` → `vpp`); undefined for `/` or none. */
-function databaseOfUrl(url: URL): string | undefined {
-  const path = decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, ''));
+/** Database named by a URL's path (`http://host:8086/vpp` → `vpp`); undefined for `/`, no path or no http URL. */
+function databaseOfUrl(text: string): string | undefined {
+  const url = httpUrl(text);
+  const path = url && decodeURIComponent(url.pathname.replace(/^\/+|\/+$/g, ''));
   return path === '' ? undefined : path;
 }
 
@@ -60,12 +61,13 @@ export const influxConfigSchema = influxShape
   .refine((c) => c.retryMaxMs >= c.retryInitialMs, { message: 'must be at least retryInitialMs', path: ['retryMaxMs'] })
   .refine(
     (c) => {
-      const fromUrl = databaseOfUrl(httpUrl(c.url)!);
+      const fromUrl = databaseOfUrl(c.url);
       return c.database === undefined || fromUrl === undefined || fromUrl === c.database;
     },
     { message: "names another database than url's path: give one of them", path: ['database'] },
   )
-  .refine((c) => c.database !== undefined || DATABASE_NAME.test(databaseOfUrl(httpUrl(c.url)!) ?? DEFAULT_DATABASE), {
+  // Refinements run even when `url` failed its own check: they pass on a bad URL, reported there once.
+  .refine((c) => c.database !== undefined || DATABASE_NAME.test(databaseOfUrl(c.url) ?? DEFAULT_DATABASE), {
     message: "the path (database name) must be letters, digits, '_', '.' or '-' (at most 64)",
     path: ['url'],
   });
@@ -100,12 +102,12 @@ export function withInfluxUrl(config: InfluxConfig | undefined, url: string, ori
   const parsedUrl = httpUrl(url);
   if (parsedUrl === undefined) throw new TelemetryConfigError(`${origin} '${url}': expected an http:// or https:// URL, e.g. http://127.0.0.1:8086/vpp`);
   const { database, ...rest } = config ?? {};
-  const keepDatabase = databaseOfUrl(parsedUrl) === undefined && database !== undefined ? { database } : {};
+  const keepDatabase = databaseOfUrl(url) === undefined && database !== undefined ? { database } : {};
   return parseInfluxConfig({ ...rest, ...keepDatabase, url }, origin);
 }
 
 /** Where the settings point: the server's base URL (no path) and the database. */
 export function influxTarget(config: InfluxConfig): { baseUrl: string; database: string } {
   const url = httpUrl(config.url)!;
-  return { baseUrl: `${url.protocol}//${url.host}`, database: config.database ?? databaseOfUrl(url) ?? DEFAULT_DATABASE };
+  return { baseUrl: `${url.protocol}//${url.host}`, database: config.database ?? databaseOfUrl(config.url) ?? DEFAULT_DATABASE };
 }

@@ -79,8 +79,10 @@ describe('a simulation writing telemetry to a real influxd', () => {
   test('influxd killed mid-run and restarted on the same ports and data: every point is there, nothing dropped', async () => {
     let restarted: Promise<void> | undefined;
     let killed = false;
-    const result = await runSimulation(scenario({ influx: { url: `${influxd.url}/outage`, batchSize: 50, flushIntervalMs: 20, retryInitialMs: 20, retryMaxMs: 200, closeTimeoutMs: 30_000 } }), {
+    // The scenario's URL is replaced by the run's (`vpp sim --influx`), which names the database too.
+    const result = await runSimulation(scenario({ influx: { url: 'http://127.0.0.1:1/elsewhere', batchSize: 50, flushIntervalMs: 20, retryInitialMs: 20, retryMaxMs: 200, closeTimeoutMs: 30_000 } }), {
       ...options,
+      influx: `${influxd.url}/outage`,
       onProgress: () => {
         // At the first interval done: the VPP pass (seconds long) has only begun; influxd is back a second later.
         if (!killed) {
