@@ -17,20 +17,6 @@ export function memberTags(member: FleetMember): Record<string, string> {
   return derTags({ derId: member.device.id, ownerId: member.ownerId, feederId: member.feederId, kind: member.device.capabilities().kind });
 }
 
-/** The per-interval series of a pass the `fleet` measurement reads (index = interval). */
-export interface FleetSeries {
-  fleetPowerKW: readonly number[];
-  batteryPowerKW: readonly number[];
-  pvPowerKW: readonly number[];
-  pvCurtailedKW: readonly number[];
-  evPowerKW: readonly number[];
-  value: readonly number[];
-  forecastPricePerMWh: readonly number[];
-  soc: { min: readonly number[]; mean: readonly number[]; max: readonly number[] };
-  evDeliveredKWh: readonly number[];
-  evRequestedKWh: readonly number[];
-}
-
 /** Collects one interval's points of the VPP pass and hands them to a sink. */
 export class PassTelemetry {
   private readonly tags: Record<string, string>[];
@@ -56,27 +42,12 @@ export class PassTelemetry {
   }
 
   /**
-   * Closes interval `i`: the fleet and price points, then everything collected goes to the sink.
-   * Yields one event-loop turn so the sink's requests go out while the pass runs (a pass in virtual
-   * time otherwise never lets I/O through).
+   * Closes an interval with its fleet figures (named as in timeseries.csv) and its signals; then
+   * everything collected goes to the sink. Yields one event-loop turn so the sink's requests go out
+   * while the pass runs (a pass in virtual time otherwise never lets I/O through).
    */
-  async interval(i: number, intervalStartMs: number, series: FleetSeries, pricePerMWh: number): Promise<void> {
-    this.points.push(
-      point(MEASUREMENTS.fleet, {}, intervalStartMs, {
-        powerKW: series.fleetPowerKW[i],
-        batteryPowerKW: series.batteryPowerKW[i],
-        pvPowerKW: series.pvPowerKW[i],
-        pvCurtailedKW: series.pvCurtailedKW[i],
-        evPowerKW: series.evPowerKW[i],
-        socMinFrac: series.soc.min[i],
-        socMeanFrac: series.soc.mean[i],
-        socMaxFrac: series.soc.max[i],
-        evDeliveredKWh: series.evDeliveredKWh[i],
-        evRequestedKWh: series.evRequestedKWh[i],
-        value: series.value[i],
-      }),
-      point(MEASUREMENTS.signal, {}, intervalStartMs, { pricePerMWh, forecastPricePerMWh: series.forecastPricePerMWh[i] }),
-    );
+  async interval(intervalStartMs: number, fleet: Readonly<Record<string, number>>, signals: Readonly<Record<string, number>>): Promise<void> {
+    this.points.push(point(MEASUREMENTS.fleet, {}, intervalStartMs, fleet), point(MEASUREMENTS.signal, {}, intervalStartMs, signals));
     this.sink.write(this.points);
     this.points = [];
     await nextTurn();

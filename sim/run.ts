@@ -369,7 +369,7 @@ async function simulatePass(
     requestedSoFar += requestedByArrival[i];
     result.evRequestedKWh[i] = requestedSoFar;
     result.evDeliveredKWh[i] = evDeliveredKWh;
-    await recorder?.interval(i, nowMs, result, run.pricePerMWh[i]);
+    await recorder?.interval(nowMs, passIntervalFields(result, i), { pricePerMWh: run.pricePerMWh[i], forecastPricePerMWh: result.forecastPricePerMWh[i] });
     onInterval?.(i + 1);
   }
 
@@ -609,6 +609,22 @@ function countKinds(fleet: Fleet): Record<string, number> {
   return counts;
 }
 
+/** A pass's figures of interval `i`, named as in timeseries.csv: interval means (kW), the SoC band, cumulative EV energy (kWh). */
+function passIntervalFields(pass: PassResult, i: number) {
+  return {
+    fleetPowerKW: pass.fleetPowerKW[i],
+    batteryPowerKW: pass.batteryPowerKW[i],
+    pvPowerKW: pass.pvPowerKW[i],
+    pvCurtailedKW: pass.pvCurtailedKW[i],
+    evPowerKW: pass.evPowerKW[i],
+    socMinFrac: pass.soc.min[i],
+    socMeanFrac: pass.soc.mean[i],
+    socMaxFrac: pass.soc.max[i],
+    evDeliveredKWh: pass.evDeliveredKWh[i],
+    evRequestedKWh: pass.evRequestedKWh[i],
+  };
+}
+
 function buildRecords(run: PreparedRun, vpp: PassResult, baseline: PassResult, foresight: PassResult): IntervalRecord[] {
   const valueVpp = cumulative(vpp.value);
   const valueBaseline = cumulative(baseline.value);
@@ -617,19 +633,10 @@ function buildRecords(run: PreparedRun, vpp: PassResult, baseline: PassResult, f
     startMs: run.grid.startMs + i * run.grid.intervalMs,
     pricePerMWh,
     forecastPricePerMWh: vpp.forecastPricePerMWh[i],
-    fleetPowerKW: vpp.fleetPowerKW[i],
-    batteryPowerKW: vpp.batteryPowerKW[i],
-    pvPowerKW: vpp.pvPowerKW[i],
-    pvCurtailedKW: vpp.pvCurtailedKW[i],
-    evPowerKW: vpp.evPowerKW[i],
+    ...passIntervalFields(vpp, i),
     baselinePowerKW: baseline.fleetPowerKW[i],
     perfectForesightPowerKW: foresight.fleetPowerKW[i],
-    socMinFrac: vpp.soc.min[i],
-    socMeanFrac: vpp.soc.mean[i],
-    socMaxFrac: vpp.soc.max[i],
-    evDeliveredKWh: vpp.evDeliveredKWh[i],
     evBaselineDeliveredKWh: baseline.evDeliveredKWh[i],
-    evRequestedKWh: vpp.evRequestedKWh[i],
     valueVpp: valueVpp[i],
     valueBaseline: valueBaseline[i],
     valuePerfectForesight: valuePerfect[i],

@@ -59,11 +59,11 @@ describe('a simulation writing telemetry to a real influxd', () => {
     assert.deepEqual(await countBy(client, 'der', 'socFrac'), { '': 4 * INTERVALS });
     assert.deepEqual(await countBy(client, 'plan', 'setpointKW'), { '': planPoints });
     assert.deepEqual(await countBy(client, 'plan', 'planHash'), { '': planPoints });
-    assert.deepEqual(await countBy(client, 'fleet', 'powerKW'), { '': INTERVALS });
+    assert.deepEqual(await countBy(client, 'fleet', 'fleetPowerKW'), { '': INTERVALS });
     assert.deepEqual(await countBy(client, 'signal', 'pricePerMWh'), { '': INTERVALS });
 
     // The points are the run's own figures at its interval starts (virtual clock, UTC ms).
-    const fleet = await client.queryRaw(`SELECT "powerKW" FROM "fleet" ORDER BY time ASC`, { precision: 'ms' });
+    const fleet = await client.queryRaw(`SELECT "fleetPowerKW" FROM "fleet" ORDER BY time ASC`, { precision: 'ms' });
     const values = (fleet as { results: { series: { values: [number, number][] }[] }[] }).results[0].series[0].values;
     assert.deepEqual(
       values.map(([timeMs]) => timeMs),
@@ -104,7 +104,8 @@ describe('a simulation writing telemetry to a real influxd', () => {
     assert.equal(telemetry.pointsWritten, expectedTotal);
     assert.ok(telemetry.failedWrites > 0 && telemetry.pointsRetried > 0, `the outage was not seen: ${JSON.stringify(telemetry)}`);
     const client = influxd.client('outage');
-    const counts = await Promise.all(['der', 'plan', 'fleet', 'signal'].map((m) => countBy(client, m, m === 'plan' ? 'setpointKW' : m === 'signal' ? 'pricePerMWh' : 'powerKW')));
+    const counted: [string, string][] = [['der', 'powerKW'], ['plan', 'setpointKW'], ['fleet', 'fleetPowerKW'], ['signal', 'pricePerMWh']];
+    const counts = await Promise.all(counted.map(([measurement, field]) => countBy(client, measurement, field)));
     assert.deepEqual(
       counts.map((c) => c['']),
       [DERS * INTERVALS, DERS * INTERVALS - consensus.uncertifiedDerIntervals, INTERVALS, INTERVALS],
