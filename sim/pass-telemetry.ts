@@ -38,7 +38,7 @@ export class PassTelemetry {
 
   /** DER `k` over the interval: its mean power (from its meter), kW, and its reading at the interval's end. */
   der(k: number, intervalStartMs: number, meanPowerKW: number, reading: DeviceTelemetry): void {
-    this.points.push(point(MEASUREMENTS.der, this.tags[k], intervalStartMs, { ...derFields(reading), powerKW: meanPowerKW }));
+    this.points.push(point(MEASUREMENTS.der, this.tags[k], intervalStartMs, derFields(reading, meanPowerKW)));
   }
 
   /**

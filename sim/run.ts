@@ -25,8 +25,6 @@ import { SimConsensus, type ConsensusSummary, type SettlementSummary, type SimCo
 import { percentile } from './percentile.js';
 import { openSimTelemetry, PassTelemetry, telemetrySummary } from './pass-telemetry.js';
 import type { TelemetrySink } from '../telemetry/sink.js';
-import { planHash } from '../protocol/hashes.js';
-import { toHex } from '../protocol/keys.js';
 
 /** How to run a scenario; everything not given comes from the scenario or the defaults. */
 export interface RunOptions {
@@ -157,7 +155,7 @@ interface PolicyDecision {
   /** Plan length of the decision, in intervals (the setpoint is held that long unless re-planned). */
   holdIntervals: number;
   forecastPricePerMWh?: number;
-  /** Hex hash of the decision's plan (certified through the protocol); asked for only when telemetry is on. */
+  /** Hex hash of the certified plan (through the protocol; none in-process); asked for only when telemetry is on. */
   planHash?(): string | undefined;
 }
 
@@ -207,7 +205,7 @@ function rollingHorizonPolicy(
     const plan = planMaker.make(nowMs, offers, []);
     if (plan === undefined) throw new Error(`interval ${i}: no price forecast`);
     const setpoints = new Map(offers.map((offer, k) => [offer.derId, setpointForPlan(offer, plan.setpointsKW[offer.derId][0], agents[k].capabilities())]));
-    return { setpointKW: (derId) => setpoints.get(derId), holdIntervals: blocks[0], forecastPricePerMWh, planHash: () => toHex(planHash(plan)) };
+    return { setpointKW: (derId) => setpoints.get(derId), holdIntervals: blocks[0], forecastPricePerMWh };
   };
 }
 
