@@ -37,12 +37,15 @@ export class InfluxSink implements TelemetrySink {
   private schemaReady = false;
   /** The sender: one at a time, so batches go out in order. */
   private sending: Promise<void> | undefined;
-  /** A partial batch may go out (its flush interval passed, or someone flushes). */
-  private flushDue = false;
+  /** The oldest buffered point waited its flush interval: a partial batch may go out. */
+  private intervalDue = false;
   private flushTimer: NodeJS.Timeout | undefined;
   /** Ends the backoff wait early (when `close` gives up). */
   private wakeBackoff: (() => void) | undefined;
-  private flushWaiters: (() => void)[] = [];
+  /** Points ever buffered, and those that left the buffer (written, refused or abandoned): a flush waits for a mark. */
+  private bufferedTotal = 0;
+  private settledTotal = 0;
+  private flushWaiters: { mark: number; resolve: () => void }[] = [];
   private closed = false;
   /** Set when `close` gave up: the sender stops after the request in flight. */
   private abandoned = false;
@@ -70,23 +73,18 @@ export class InfluxSink implements TelemetrySink {
     for (const p of points) {
       if (this.closed || this.queue.length >= this.config.bufferPoints) this.counters.droppedPoints++;
       else if (Object.keys(p.fields).length === 0) this.counters.rejectedPoints++;
-      else this.queue.push(this.hasExtraTags ? { ...p, tags: { ...this.extraTags, ...p.tags } } : p);
+      else {
+        this.queue.push(this.hasExtraTags ? { ...p, tags: { ...this.extraTags, ...p.tags } } : p);
+        this.bufferedTotal++;
+      }
     }
-    if (this.queue.length >= this.config.batchSize) this.startSending();
-    else if (this.queue.length > 0 && this.flushTimer === undefined && !this.flushDue) {
-      this.flushTimer = setTimeout(() => {
-        this.flushTimer = undefined;
-        this.flushDue = true;
-        this.startSending();
-      }, this.config.flushIntervalMs);
-    }
+    this.kick();
   }
 
   flush(): Promise<void> {
-    if (this.queue.length === 0 && this.sending === undefined) return Promise.resolve();
-    const flushed = new Promise<void>((resolve) => this.flushWaiters.push(resolve));
-    this.flushDue = true;
-    this.startSending();
+    if (this.settledTotal >= this.bufferedTotal) return Promise.resolve();
+    const flushed = new Promise<void>((resolve) => this.flushWaiters.push({ mark: this.bufferedTotal, resolve }));
+    this.kick();
     return flushed;
   }
 
@@ -102,8 +100,7 @@ export class InfluxSink implements TelemetrySink {
       this.wakeBackoff?.();
       await this.sending;
       this.counters.droppedPoints += this.queue.length;
-      this.queue = [];
-      this.resolveFlushWaiters();
+      this.settle(this.queue.length);
     }
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
@@ -113,20 +110,30 @@ export class InfluxSink implements TelemetrySink {
     return { ...this.counters, bufferedPoints: this.queue.length, ...(this.lastError !== undefined ? { lastError: this.lastError } : {}) };
   }
 
-  private startSending(): void {
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    this.sending ??= this.send().finally(() => {
-      this.sending = undefined;
-      // Points written while the last batch was in flight, short of a batch: they wait for their interval.
-      if (this.queue.length > 0 && !this.abandoned) this.write([]);
-    });
+  /** Sends now (a full batch, a due interval, a waiting flush), else makes the oldest point wait at most its flush interval. */
+  private kick(): void {
+    if (this.abandoned || this.queue.length === 0 || this.sending !== undefined) return;
+    if (this.queue.length >= this.config.batchSize || this.intervalDue || this.flushWaiters.length > 0) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+      // The sender runs until nothing is due; what came in after it stopped is looked at again here.
+      this.sending = this.send().finally(() => {
+        this.sending = undefined;
+        this.kick();
+      });
+    } else {
+      this.flushTimer ??= setTimeout(() => {
+        this.flushTimer = undefined;
+        this.intervalDue = true;
+        this.kick();
+      }, this.config.flushIntervalMs);
+    }
   }
 
   private async send(): Promise<void> {
     let delayMs = this.config.retryInitialMs;
     let retrying = false;
-    while (!this.abandoned && (this.queue.length >= this.config.batchSize || (this.flushDue && this.queue.length > 0))) {
+    while (!this.abandoned && this.queue.length > 0 && (this.queue.length >= this.config.batchSize || this.intervalDue || this.flushWaiters.length > 0)) {
       const batch = this.queue.slice(0, this.config.batchSize);
       if (retrying) this.counters.pointsRetried += batch.length;
       const attempt = await this.attempt(batch);
@@ -134,6 +141,7 @@ export class InfluxSink implements TelemetrySink {
         this.counters.failedWrites++;
         this.lastError = attempt.error;
         this.setUp(false, attempt.error);
+        if (this.abandoned) break;
         retrying = true;
         await this.sleep(delayMs);
         delayMs = Math.min(this.config.retryMaxMs, delayMs * 2);
@@ -142,14 +150,21 @@ export class InfluxSink implements TelemetrySink {
       this.setUp(true);
       retrying = false;
       delayMs = this.config.retryInitialMs;
-      this.queue.splice(0, batch.length);
+      // Whatever came in meanwhile starts its own flush interval (unless a flush waits for it).
+      this.intervalDue = false;
       this.counters.pointsWritten += batch.length - attempt.refused;
       this.counters.rejectedPoints += attempt.refused;
+      this.settle(batch.length);
     }
-    if (this.queue.length === 0) {
-      this.flushDue = false;
-      this.resolveFlushWaiters();
-    }
+  }
+
+  /** The first `count` buffered points left the buffer: flushes waiting for them are done. */
+  private settle(count: number): void {
+    this.queue.splice(0, count);
+    this.settledTotal += count;
+    const waiting = this.flushWaiters;
+    this.flushWaiters = waiting.filter((w) => w.mark > this.settledTotal);
+    for (const w of waiting) if (w.mark <= this.settledTotal) w.resolve();
   }
 
   private async attempt(batch: TelemetryPoint[]): Promise<Attempt> {
@@ -211,11 +226,5 @@ export class InfluxSink implements TelemetrySink {
       const timer = setTimeout(wake, ms);
       this.wakeBackoff = wake;
     });
-  }
-
-  private resolveFlushWaiters(): void {
-    const waiters = this.flushWaiters;
-    this.flushWaiters = [];
-    for (const resolve of waiters) resolve();
   }
 }

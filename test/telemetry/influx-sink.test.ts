@@ -50,6 +50,17 @@ describe('InfluxSink against a real influxd', () => {
     await sink.close();
   });
 
+  test('flush waits for the points written before it, not for those a producer keeps adding', async () => {
+    const sink = new InfluxSink(parseInfluxConfig({ url: `${influxd.url}/mark`, batchSize: 1000, flushIntervalMs: 60_000 }, 'test'));
+    sink.write(points('der', 5));
+    const flushed = sink.flush();
+    sink.write(points('der', 5, 5));
+    await flushed;
+    assert.deepEqual({ written: sink.stats().pointsWritten, buffered: sink.stats().bufferedPoints }, { written: 5, buffered: 5 });
+    await sink.close();
+    assert.deepEqual({ written: sink.stats().pointsWritten, buffered: sink.stats().bufferedPoints }, { written: 10, buffered: 0 });
+  });
+
   test('a tiny buffer while influxd is down: exactly the overflow is dropped, the rest arrives once it is back', async () => {
     const statuses: InfluxStatus[] = [];
     const config = parseInfluxConfig({ url: `${influxd.url}/overflow`, batchSize: 10, bufferPoints: 50, flushIntervalMs: 10, retryInitialMs: 20, retryMaxMs: 100 }, 'test');
