@@ -24,7 +24,9 @@ export interface InfluxSinkDependencies {
 
 type Attempt = { outcome: 'written'; refused: number } | { outcome: 'failed'; error: string };
 
+/** A `TelemetrySink` into one database of an InfluxDB 1.x; never throws at its producer, whatever the database does. */
 export class InfluxSink implements TelemetrySink {
+  /** The database written to (created with its retention policy before the first write). */
   readonly database: string;
   private readonly client: InfluxDB;
   private readonly config: InfluxConfig;
