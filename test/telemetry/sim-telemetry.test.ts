@@ -5,11 +5,11 @@ import { parseScenario, type Scenario } from '../../sim/scenario.js';
 import { aemoScenario, sydneyPvProfile } from '../sim/helpers.js';
 import { countBy, TestInfluxd } from './influxd.js';
 
-/** Six hours of AEMO prices through the protocol (one coordinator, 2 peers, in memory): 72 intervals × 6 DERs. */
+/** Four hours of AEMO prices through the protocol (one coordinator, 2 peers, in memory): 48 intervals × 6 DERs. */
 function scenario(telemetry?: Record<string, unknown>): Scenario {
   return parseScenario(
     aemoScenario(1, {
-      window: { start: '2022-09-05T04:00:00+10:00', end: '2022-09-05T10:00:00+10:00' },
+      window: { start: '2022-09-05T04:00:00+10:00', end: '2022-09-05T08:00:00+10:00' },
       planning: { horizonH: 4, blocks: [{ untilH: 1, periodMin: 5 }, { untilH: 4, periodMin: 30 }] },
       fleet: {
         batteries: [{ name: 'b', count: 4, capacityKWh: { choice: [10, 13.5] }, maxChargeKW: 5, maxDischargeKW: 5, initialSocFrac: { uniform: [0.3, 0.7] }, feeder: 'feeder-a' }],
@@ -21,7 +21,7 @@ function scenario(telemetry?: Record<string, unknown>): Scenario {
     'telemetry scenario',
   );
 }
-const INTERVALS = 72;
+const INTERVALS = 48;
 const DERS = 6;
 const options = { scenarioDir: process.cwd() };
 
