@@ -22,7 +22,7 @@ interface CommonOptions {
 }
 
 /** `vpp sim`: run a scenario and write its results. */
-export async function simCommand(scenarioPath: string, options: CommonOptions & { out: string; progress: boolean; transport?: SimTransportKind | 'direct'; nats?: string }): Promise<void> {
+export async function simCommand(scenarioPath: string, options: CommonOptions & { out: string; progress: boolean; transport?: SimTransportKind | 'direct'; nats?: string; influx?: string }): Promise<void> {
   const scenario = loadScenario(scenarioPath);
   const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} intervals | ETA {eta}s', stream: process.stderr }, Presets.shades_classic) : undefined;
   let started = false;
@@ -34,6 +34,7 @@ export async function simCommand(scenarioPath: string, options: CommonOptions & 
     dataDir: options.data,
     transport: options.transport,
     natsServers: options.nats,
+    influx: options.influx,
     chainDir: join(options.out, 'chain'),
     onProgress: bar
       ? (done, total) => {
@@ -50,7 +51,7 @@ export async function simCommand(scenarioPath: string, options: CommonOptions & 
 
 /** The summary fields a person reads first. */
 function headline(summary: Record<string, unknown>): Record<string, unknown> {
-  const keys = ['scenario', 'currency', 'forecast', 'valueVpp', 'valueBaseline', 'valuePerfectForesight', 'capturedPct', 'ev', 'safety', 'solver', 'resultHash', 'wallS'];
+  const keys = ['scenario', 'currency', 'forecast', 'valueVpp', 'valueBaseline', 'valuePerfectForesight', 'capturedPct', 'ev', 'safety', 'solver', 'telemetry', 'resultHash', 'wallS'];
   return Object.fromEntries(keys.filter((k) => k in summary).map((k) => [k, summary[k]]));
 }
 

@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { deviceConfigSchema } from '../actors/devices/registry.js';
 import { fromHex } from '../protocol/keys.js';
+import { telemetryConfigSchema } from '../telemetry/config.js';
 
 const publicKeyHex = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters (an ed25519 public key)');
 const isoTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'expected an ISO 8601 time with offset');
@@ -41,6 +42,8 @@ const commonShape = {
     .prefault({}),
   /** Folder of recorded grid data (default: $VPP_DATA, else ../shared/data). */
   data: z.string().optional(),
+  /** Where the node's telemetry goes (`influx`: an InfluxDB 1.x); none written without it. */
+  telemetry: telemetryConfigSchema.optional(),
 };
 
 /** `vpp coordinator` config. */

@@ -23,6 +23,8 @@ import { PlanMaker, type PlanningSettings, type SolveRecord } from '../nodes/pla
 import { setpointForPlan } from '../actors/offer.js';
 import { SimConsensus, type ConsensusSummary, type SettlementSummary, type SimChainSettings, type SimConsensusSettings, type SimTransportKind } from './consensus-network.js';
 import { percentile } from './percentile.js';
+import { openSimTelemetry, PassTelemetry, telemetrySummary } from './pass-telemetry.js';
+import type { TelemetrySink } from '../telemetry/sink.js';
 
 /** How to run a scenario; everything not given comes from the scenario or the defaults. */
 export interface RunOptions {
@@ -38,6 +40,8 @@ export interface RunOptions {
   natsServers?: string;
   /** Folder for the network's settlement chain (replaced); none kept when absent or with `direct`. */
   chainDir?: string;
+  /** `--influx URL`: the VPP pass's telemetry to this InfluxDB 1.x (in place of the scenario's `telemetry.influx.url`). */
+  influx?: string;
   onProgress?: (doneIntervals: number, totalIntervals: number) => void;
 }
 
@@ -151,6 +155,8 @@ interface PolicyDecision {
   /** Plan length of the decision, in intervals (the setpoint is held that long unless re-planned). */
   holdIntervals: number;
   forecastPricePerMWh?: number;
+  /** Hex hash of the certified plan (through the protocol; none in-process); asked for only when telemetry is on. */
+  planHash?(): string | undefined;
 }
 
 /** Solve statistics a rolling-horizon policy collects. */
@@ -192,7 +198,7 @@ function rollingHorizonPolicy(
     const forecastPricePerMWh = forecaster.forecast(run.pricePerMWh, i, horizonIntervals)[0];
     if (network) {
       const slices = await network.plan(i, nowMs, pvAvailableKW);
-      return { setpointKW: (derId) => slices.get(derId)?.setpointsKW[0], holdIntervals: blocks[0], forecastPricePerMWh };
+      return { setpointKW: (derId) => slices.get(derId)?.setpointsKW[0], holdIntervals: blocks[0], forecastPricePerMWh, planHash: () => network?.certifiedPlanHash(nowMs) };
     }
     const window = { startMs: nowMs, intervalMs: grid.intervalMs, horizonIntervals };
     const offers = await Promise.all(agents.map((agent) => agent.offer({ ...window, pvAvailableKW: pvAvailableKW(agent.id) })));
@@ -248,6 +254,7 @@ async function simulatePass(
   policy: PolicyFn | undefined,
   control: 'actors' | 'direct',
   onInterval?: (done: number) => void,
+  recorder?: PassTelemetry,
 ): Promise<PassResult> {
   const { grid, stepMs, scenario } = run;
   const clock = new SimulatedClock();
@@ -291,6 +298,7 @@ async function simulatePass(
         else await agent.follow({ setpointsKW: new Array(decision.holdIntervals).fill(setpointKW), startMs: nowMs, intervalMs: grid.intervalMs, validUntilMs: nowMs + planTimeoutMs }, nowMs, stepMs);
       }
       fleet.members.forEach((member, k) => (heldKW[k] = decision.setpointKW(member.device.id)));
+      recorder?.plan(nowMs, heldKW, decision.planHash?.());
     }
 
     for (let t = nowMs; t < nowMs + grid.intervalMs; t += stepMs) {
@@ -327,6 +335,7 @@ async function simulatePass(
       const telemetry = device.telemetryNow();
       const energyKWh = telemetry.meterNetKWh - meter[k];
       meter[k] = telemetry.meterNetKWh;
+      recorder?.der(k, nowMs, energyKWh / intervalHours, telemetry);
       fleetKWh += energyKWh;
       const throughputNow = throughputKWh(device);
       wearCost += ((throughputNow - throughput[k]) * caps[k].wearCostPerMWh) / 1000;
@@ -358,6 +367,7 @@ async function simulatePass(
     requestedSoFar += requestedByArrival[i];
     result.evRequestedKWh[i] = requestedSoFar;
     result.evDeliveredKWh[i] = evDeliveredKWh;
+    await recorder?.interval(nowMs, passIntervalFields(result, i), { pricePerMWh: run.pricePerMWh[i], forecastPricePerMWh: result.forecastPricePerMWh[i] });
     onInterval?.(i + 1);
   }
 
@@ -431,14 +441,14 @@ export interface PassOutcome {
   settlement?: SettlementSummary;
 }
 
-/** Runs one pass of a prepared run. */
-export async function runPass(run: PreparedRun, kind: PassKind, options: RunOptions, onInterval?: (done: number) => void): Promise<PassOutcome> {
+/** Runs one pass of a prepared run; the VPP pass writes its telemetry to `telemetry` when given. */
+export async function runPass(run: PreparedRun, kind: PassKind, options: RunOptions, onInterval?: (done: number) => void, telemetry?: TelemetrySink): Promise<PassOutcome> {
   const startedMs = performance.now();
-  const outcome = await passOutcome(run, kind, options, onInterval);
+  const outcome = await passOutcome(run, kind, options, onInterval, telemetry);
   return { ...outcome, elapsedS: (performance.now() - startedMs) / 1000 };
 }
 
-async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions, onInterval?: (done: number) => void): Promise<Omit<PassOutcome, 'elapsedS'>> {
+async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions, onInterval?: (done: number) => void, telemetry?: TelemetrySink): Promise<Omit<PassOutcome, 'elapsedS'>> {
   const fleet = run.newFleet();
   // The reference passes need no actor states (no plans time out, nothing faults): the direct path
   // holds the same setpoints through the same envelope at a fraction of the cost (see the bench).
@@ -475,7 +485,8 @@ async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions
   let pass: PassResult;
   let settlement: SettlementSummary | undefined;
   try {
-    pass = await simulatePass(run, fleet, rollingHorizonPolicy(run, fleet, planMaker, forecaster, startNetwork), 'actors', onInterval);
+    const recorder = telemetry && new PassTelemetry(telemetry, fleet);
+    pass = await simulatePass(run, fleet, rollingHorizonPolicy(run, fleet, planMaker, forecaster, startNetwork), 'actors', onInterval, recorder);
     settlement = await (network as SimConsensus | undefined)?.settlement();
   } finally {
     await (network as SimConsensus | undefined)?.stop();
@@ -523,10 +534,11 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
     options.onProgress?.(done.baseline + done['perfect-foresight'] + done.vpp, 3 * run.grid.count);
   };
   const { onProgress: _, ...workerOptions } = options;
+  const telemetry = openSimTelemetry(scenario, options.influx);
   const [references, vppOutcome] = await Promise.all([
     runPassesInWorker(scenario, workerOptions, ['baseline', 'perfect-foresight'], (kind, count) => progress(kind)(count)),
-    runPass(run, 'vpp', options, progress('vpp')),
-  ]);
+    runPass(run, 'vpp', options, progress('vpp'), telemetry),
+  ]).finally(() => telemetry?.close());
   const baseline = references[0].pass;
   const foresight = references[1].pass;
   const foresightInfo = references[1].foresight!;
@@ -577,6 +589,7 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
     },
     ...(vppOutcome.consensus ? { consensus: vppOutcome.consensus } : {}),
     ...(vppOutcome.settlement ? { settlement: vppOutcome.settlement } : {}),
+    ...(telemetry ? { telemetry: telemetrySummary(telemetry) } : {}),
     solver: {
       backend: stats.backend,
       licence: stats.licence,
@@ -603,6 +616,22 @@ function countKinds(fleet: Fleet): Record<string, number> {
   return counts;
 }
 
+/** A pass's figures of interval `i`, named as in timeseries.csv: interval means (kW), the SoC band, cumulative EV energy (kWh). */
+function passIntervalFields(pass: PassResult, i: number) {
+  return {
+    fleetPowerKW: pass.fleetPowerKW[i],
+    batteryPowerKW: pass.batteryPowerKW[i],
+    pvPowerKW: pass.pvPowerKW[i],
+    pvCurtailedKW: pass.pvCurtailedKW[i],
+    evPowerKW: pass.evPowerKW[i],
+    socMinFrac: pass.soc.min[i],
+    socMeanFrac: pass.soc.mean[i],
+    socMaxFrac: pass.soc.max[i],
+    evDeliveredKWh: pass.evDeliveredKWh[i],
+    evRequestedKWh: pass.evRequestedKWh[i],
+  };
+}
+
 function buildRecords(run: PreparedRun, vpp: PassResult, baseline: PassResult, foresight: PassResult): IntervalRecord[] {
   const valueVpp = cumulative(vpp.value);
   const valueBaseline = cumulative(baseline.value);
@@ -611,19 +640,10 @@ function buildRecords(run: PreparedRun, vpp: PassResult, baseline: PassResult, f
     startMs: run.grid.startMs + i * run.grid.intervalMs,
     pricePerMWh,
     forecastPricePerMWh: vpp.forecastPricePerMWh[i],
-    fleetPowerKW: vpp.fleetPowerKW[i],
-    batteryPowerKW: vpp.batteryPowerKW[i],
-    pvPowerKW: vpp.pvPowerKW[i],
-    pvCurtailedKW: vpp.pvCurtailedKW[i],
-    evPowerKW: vpp.evPowerKW[i],
+    ...passIntervalFields(vpp, i),
     baselinePowerKW: baseline.fleetPowerKW[i],
     perfectForesightPowerKW: foresight.fleetPowerKW[i],
-    socMinFrac: vpp.soc.min[i],
-    socMeanFrac: vpp.soc.mean[i],
-    socMaxFrac: vpp.soc.max[i],
-    evDeliveredKWh: vpp.evDeliveredKWh[i],
     evBaselineDeliveredKWh: baseline.evDeliveredKWh[i],
-    evRequestedKWh: vpp.evRequestedKWh[i],
     valueVpp: valueVpp[i],
     valueBaseline: valueBaseline[i],
     valuePerfectForesight: valuePerfect[i],

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DateTime } from 'luxon';
 import { distributionSchema } from './random.js';
 import { csvMappingSchema } from './signals/csv-series.js';
+import { telemetryConfigSchema } from '../telemetry/config.js';
 
 /** UTC epoch ms of an ISO-8601 time that ends in a zone offset ('Z', '+10:00'); undefined for anything else. */
 export function parseZonedIsoMs(text: string): number | undefined {
@@ -167,6 +168,8 @@ export const scenarioSchema = z.strictObject({
       faults: z.array(roundFaultSchema).default([]),
     })
     .prefault({}),
+  /** Where the VPP pass's telemetry goes (`influx`: an InfluxDB 1.x); none written without it. */
+  telemetry: telemetryConfigSchema.optional(),
 });
 export type Scenario = z.infer<typeof scenarioSchema>;
 
