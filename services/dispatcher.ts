@@ -59,6 +59,7 @@ export class RealTimeDispatcher {
   private readonly groups: Group[];
   private readonly lo: Float64Array;
   private readonly hi: Float64Array;
+  private readonly hard: Float64Array;
   private readonly base: Float64Array;
   private readonly setpoint: Float64Array;
   private readonly snapshot: DeviceTelemetry[];
@@ -78,6 +79,7 @@ export class RealTimeDispatcher {
     const n = members.length;
     this.lo = new Float64Array(n);
     this.hi = new Float64Array(n);
+    this.hard = new Float64Array(n);
     this.base = new Float64Array(n);
     this.setpoint = new Float64Array(n);
     this.snapshot = new Array<DeviceTelemetry>(n);
@@ -94,26 +96,27 @@ export class RealTimeDispatcher {
   }
 
   /**
-   * The range member `k` can hold from now for `holdMs` (envelope, EV departure energy), kW;
-   * `[safe default, safe default]` for a non-participant. Ramp is not included.
+   * The range member `k` can hold from now for `holdMs` (envelope, EV departure energy), kW, and
+   * the envelope's own upper bound (above the range's for an EV that must keep charging);
+   * `[safe default, safe default, safe default]` for a non-participant. Ramp is not included.
    */
-  holdRangeKW(k: number, holdMs: number, participant: boolean, telemetry: DeviceTelemetry = this.members[k].device.telemetryNow()): [number, number] {
+  holdRangeKW(k: number, holdMs: number, participant: boolean, telemetry: DeviceTelemetry = this.members[k].device.telemetryNow()): [number, number, number] {
     const caps = this.caps[k];
     if (!participant) {
       const safe = safeSetpointKW(caps, telemetry, holdMs);
-      return [safe, safe];
+      return [safe, safe, safe];
     }
     const hi = clampSetpoint(caps.maxExportKW, caps, telemetry, holdMs).powerKW;
     const lo = clampSetpoint(-caps.maxImportKW, caps, telemetry, holdMs).powerKW;
     const session = telemetry.evSession;
-    if (caps.kind !== 'ev-charger' || !session) return [lo, hi];
+    if (caps.kind !== 'ev-charger' || !session) return [lo, hi, hi];
     // Curtailing now must leave time to charge what the car still wants at full power before it leaves.
     const maxKW = Math.min(caps.maxImportKW, session.maxChargeKW);
     const remainingH = (session.departureMs - telemetry.timeMs) / MS_PER_HOUR;
     const holdH = Math.min(holdMs / MS_PER_HOUR, remainingH);
     const wantedGridKWh = Math.max(0, session.requestedKWh - session.deliveredKWh) / session.chargeEfficiency;
     const mustKW = holdH > 0 ? Math.min(maxKW, Math.max(0, (wantedGridKWh - maxKW * (remainingH - holdH)) / holdH)) : 0;
-    return [lo, Math.max(lo, Math.min(hi, -mustKW))];
+    return [lo, Math.max(lo, Math.min(hi, -mustKW)), hi];
   }
 
   /**
@@ -121,18 +124,19 @@ export class RealTimeDispatcher {
    * groups' bands from a fresh telemetry snapshot; returns Σ participants' basepoints and Σ fixed powers.
    */
   private computeBands(basepointKW: ArrayLike<number>, headroomMs: number, rampMs: number): { basepointSumKW: number; fixedSumKW: number } {
-    const { lo, hi, base, caps, snapshot, groupLo, groupHi, groupBase } = this;
+    const { lo, hi, hard, base, caps, snapshot, groupLo, groupHi, groupBase } = this;
     let basepointSumKW = 0;
     let fixedSumKW = 0;
     for (let k = 0; k < this.members.length; k++) {
       const telemetry = (snapshot[k] = this.members[k].device.telemetryNow());
       const participant = !Number.isNaN(basepointKW[k]);
-      let [low, high] = this.holdRangeKW(k, headroomMs, participant, telemetry);
+      let [low, high, envelopeHigh] = this.holdRangeKW(k, headroomMs, participant, telemetry);
       if (participant) {
         // A ramp-limited DER reaches at most ramp × time from where it is; safety bounds win over the ramp window.
         const rampKW = (caps[k].rampKWPerS * rampMs) / 1000;
         const rampLow = Math.min(Math.max(low, telemetry.setpointKW - rampKW), high);
         high = Math.max(Math.min(high, telemetry.setpointKW + rampKW), low);
+        envelopeHigh = Math.max(Math.min(envelopeHigh, telemetry.setpointKW + rampKW), low);
         low = rampLow;
         basepointSumKW += basepointKW[k];
       } else {
@@ -140,16 +144,25 @@ export class RealTimeDispatcher {
       }
       lo[k] = low;
       hi[k] = high;
+      hard[k] = Math.max(high, envelopeHigh);
       base[k] = participant ? Math.min(high, Math.max(low, basepointKW[k])) : low;
     }
     this.groups.forEach((g, gi) => {
       let sumLo = 0;
       let sumHi = 0;
+      let sumHard = 0;
       let sumBase = 0;
       for (const k of g.members) {
         sumLo += lo[k];
         sumHi += hi[k];
+        sumHard += hard[k];
         sumBase += base[k];
+      }
+      if (sumHi < -g.importLimitKW && sumHard > sumHi) {
+        // The feeder wins over the EVs' departure energy: every car's must-charge gives way by the same fraction.
+        const theta = Math.min(1, (-g.importLimitKW - sumHi) / (sumHard - sumHi));
+        for (const k of g.members) hi[k] += theta * (hard[k] - hi[k]);
+        sumHi += theta * (sumHard - sumHi);
       }
       let low = Math.max(sumLo, -g.importLimitKW);
       let high = Math.min(sumHi, g.exportLimitKW);

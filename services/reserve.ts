@@ -145,7 +145,7 @@ function infeasibility(fleet: ServiceFleet, event: ServiceEvent, committedKW: nu
   const need = committedKW * (1 - MET_TOLERANCE);
   const kW = (x: number) => `${x.toFixed(1)} kW`;
   const powerKW = fleet.dispatcher.upHeadroomKW(basepointKW, stepMs, durationMs);
-  if (powerKW < need) return `power: ratings and feeder limits allow ${kW(powerKW)} above the pre-event level, ${kW(committedKW)} committed`;
+  if (powerKW < need) return `power: device ratings, feeder limits and the EV charging there is to cut allow ${kW(powerKW)} above the pre-event level, ${kW(committedKW)} committed`;
   const rampedKW = fleet.dispatcher.upHeadroomKW(basepointKW, stepMs, Math.min(rampMs, durationMs));
   if (rampedKW < need) return `ramp: the fleet reaches ${kW(rampedKW)} within ${Math.min(rampMs, durationMs) / MS_PER_MIN} min, ${kW(committedKW)} committed`;
   const heldKW = fleet.dispatcher.upHeadroomKW(basepointKW, durationMs, Math.min(rampMs, durationMs));
