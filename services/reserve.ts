@@ -6,7 +6,6 @@
  * of charge, so only the event windows run at the event step (a year of events runs in seconds).
  * Before each event the fleet's headroom says whether the commitment can be met at all, and why not.
  */
-import { MS_PER_HOUR } from '../actors/devices/simulated-device.js';
 import { loadPjmSpinEvents } from '../sim/signals/pjm-spin.js';
 import { loadCsvSeries } from '../sim/signals/csv-series.js';
 import type { LoadReport } from '../sim/signals/series.js';
@@ -144,11 +143,11 @@ function infeasibility(fleet: ServiceFleet, event: ServiceEvent, committedKW: nu
   const basepointKW = basepointsOf(fleet.dispatcher, commitment);
   const need = committedKW * (1 - MET_TOLERANCE);
   const kW = (x: number) => `${x.toFixed(1)} kW`;
-  const powerKW = fleet.dispatcher.upHeadroomKW(basepointKW, stepMs, durationMs);
+  const powerKW = fleet.dispatcher.upHeadroomKW(basepointKW, stepMs, Infinity);
   if (powerKW < need) return `power: device ratings, feeder limits and the EV charging there is to cut allow ${kW(powerKW)} above the pre-event level, ${kW(committedKW)} committed`;
   const rampedKW = fleet.dispatcher.upHeadroomKW(basepointKW, stepMs, Math.min(rampMs, durationMs));
   if (rampedKW < need) return `ramp: the fleet reaches ${kW(rampedKW)} within ${Math.min(rampMs, durationMs) / MS_PER_MIN} min, ${kW(committedKW)} committed`;
   const heldKW = fleet.dispatcher.upHeadroomKW(basepointKW, durationMs, Math.min(rampMs, durationMs));
-  if (heldKW < need) return `state of charge: the fleet's stored energy (and the EVs' departure needs) hold ${kW(heldKW)} for the event's ${(durationMs / MS_PER_HOUR * 60).toFixed(0)} min, ${kW(committedKW)} committed`;
+  if (heldKW < need) return `energy: stored energy and the EVs' departure needs hold ${kW(heldKW)} for the event's ${(durationMs / MS_PER_MIN).toFixed(0)} min, ${kW(committedKW)} committed`;
   return undefined;
 }

@@ -78,7 +78,7 @@ describe('grid-service examples', () => {
     assert.equal(dr.eventsFeasibleNotMet, 0);
     assert.ok(dr.eventsServed >= 1);
     assert.equal(dr.infeasible.length, dr.eventsInfeasible);
-    for (const e of dr.infeasible) assert.match(e.reason, /^(power|ramp|state of charge): /);
+    for (const e of dr.infeasible) assert.match(e.reason, /^(power|ramp|energy): /);
     assert.ok(dr.ev.sessions > 100);
     assert.equal(dr.ev.sessionsShortFeasible, 0);
   });
