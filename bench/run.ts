@@ -11,6 +11,7 @@ import { benchRoundTime } from './round-time.js';
 import { benchTransport } from './transport.js';
 import { benchConsensus } from './consensus.js';
 import { benchChain } from './chain.js';
+import { benchServices } from './services.js';
 import { availableParallelism, cpus, platform, arch } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -312,6 +313,10 @@ print();
 print('8. Settlement ledger: blocks appended per second, verify and replay of a 10,000-block chain');
 const chainBench = await benchChain();
 print(chainBench.table);
+print();
+print('11. Real-time services: time per 2-s regulation step (RegD example fleet scaled: dispatch by headroom, envelope, physics, independent checks)');
+const servicesBench = await benchServices();
+print(servicesBench.table);
 const wallS = (performance.now() - benchStart) / 1000;
 print(`bench wall time: ${wallS.toFixed(1)} s`);
 
@@ -331,6 +336,7 @@ writeFileSync(
       consensus: { plan: consensusBench.plan, rows: consensusBench.rows, roundTime: roundTimeBench.rows },
       devices: deviceBench.rows,
       chain: chainBench.rows,
+      services: servicesBench.rows,
       wallS,
       table: out.join('\n'),
     },

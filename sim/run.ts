@@ -563,6 +563,8 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
       solveMs: foresightInfo.solveMs,
       lpObjectiveValue: foresightInfo.lpObjectiveValue,
       clamps: sum(Object.values(foresight.clamps)),
+      // A reference bound: it plans each EV session on its own, so it cannot share a feeder between cars.
+      ...(services ? { feederViolations: foresight.feederViolations } : {}),
     },
     ev: {
       sessions: vpp.evTotals.sessions,
@@ -577,8 +579,8 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
       clampsByReason: vpp.clamps,
       limitViolations: vpp.limitViolations + baseline.limitViolations + foresight.limitViolations + (services?.summary.device.violations ?? 0),
       bmsCuts: vpp.bmsCuts,
-      // The uncontrolled baseline is not asked to respect feeders; the VPP, perfect foresight and the services are.
-      ...(services ? { feederViolations: vpp.feederViolations + foresight.feederViolations + services.summary.feeder.violations } : {}),
+      // The VPP pass and the services must respect the feeders; the uncontrolled baseline is not asked to.
+      ...(services ? { feederViolations: vpp.feederViolations + services.summary.feeder.violations } : {}),
     },
     ...(services ? { services: services.summary } : {}),
     ...(vppOutcome.consensus ? { consensus: vppOutcome.consensus } : {}),
