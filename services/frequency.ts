@@ -3,7 +3,7 @@
  * committed band times the droop of the measured frequency, and the response error and energy
  * used are reported.
  */
-import { follow, type FollowTrace, type ServiceFleet } from './real-time.js';
+import { followSignal, type FollowTrace, type ServiceFleet } from './real-time.js';
 import type { FrequencySpec } from './scenario.js';
 
 const MS_PER_MIN = 60_000;
@@ -52,16 +52,7 @@ export interface FrequencySummary {
 export function runFrequency(fleet: ServiceFleet, spec: FrequencySpec, startMs: number, frequencyHz: readonly number[]): { summary: FrequencySummary; trace: FollowTrace } {
   const stepMs = spec.stepS * 1000;
   const required = frequencyHz.map((f) => droopFrac(f, spec));
-  const trace = follow(fleet, {
-    service: 'frequency',
-    startMs,
-    endMs: startMs + frequencyHz.length * stepMs,
-    stepMs,
-    periodMs: spec.periodMin * MS_PER_MIN,
-    askedKW: spec.committedMW * 1000,
-    headroomMs: () => spec.socHorizonMin * MS_PER_MIN,
-    requiredFrac: (i) => required[i],
-  });
+  const trace = followSignal(fleet, 'frequency', spec, startMs, required);
   let squared = 0;
   let absolute = 0;
   let answered = 0;

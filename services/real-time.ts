@@ -12,6 +12,8 @@ import { basepointsOf, ruleCommitments, type CommitmentSource, type CommittedSer
 import { RealTimeDispatcher } from './dispatcher.js';
 import type { FeederSpec } from './scenario.js';
 
+const MS_PER_MIN = 60_000;
+
 /** How DERs behave between services: batteries drift back toward a state of charge, the rest hold their safe defaults. */
 export interface IdleSettings {
   /** Dispatch step while idle, ms. */
@@ -155,4 +157,27 @@ export function follow(fleet: ServiceFleet, spec: FollowSpec): FollowTrace {
     trace.committedKW.push(committedKW);
   }
   return trace;
+}
+
+/** What a service that follows a signal continuously (regulation, frequency) is configured with. */
+export interface SignalServiceSettings {
+  stepS: number;
+  periodMin: number;
+  committedMW: number;
+  socHorizonMin: number;
+}
+
+/** Follows `requiredFrac` (one fraction of the committed capacity per step from `startMs`) with the fleet. */
+export function followSignal(fleet: ServiceFleet, service: CommittedService, settings: SignalServiceSettings, startMs: number, requiredFrac: readonly number[]): FollowTrace {
+  const stepMs = settings.stepS * 1000;
+  return follow(fleet, {
+    service,
+    startMs,
+    endMs: startMs + requiredFrac.length * stepMs,
+    stepMs,
+    periodMs: settings.periodMin * MS_PER_MIN,
+    askedKW: settings.committedMW * 1000,
+    headroomMs: () => settings.socHorizonMin * MS_PER_MIN,
+    requiredFrac: (i) => requiredFrac[i],
+  });
 }

@@ -6,7 +6,7 @@
  * metered response is scored with PJM's performance score, over the whole test and per hour.
  */
 import { downsample, pjmHourlyScores, pjmPerformanceScore, type PjmScoreOptions } from '../sim/pjm-score.js';
-import { follow, type FollowTrace, type ServiceFleet } from './real-time.js';
+import { followSignal, type FollowTrace, type ServiceFleet } from './real-time.js';
 import type { RegulationSpec } from './scenario.js';
 
 const MS_PER_MIN = 60_000;
@@ -37,16 +37,7 @@ export function runRegulation(fleet: ServiceFleet, spec: RegulationSpec, signalN
   const stepMs = spec.stepS * 1000;
   const stride = (spec.scoring.sampleS * 1000) / stepMs;
   if (!Number.isInteger(stride) || stride < 1) throw new RangeError(`services.regulation.scoring.sampleS (${spec.scoring.sampleS}) must be a whole multiple of stepS (${spec.stepS})`);
-  const trace = follow(fleet, {
-    service: 'regulation',
-    startMs,
-    endMs: startMs + signal.length * stepMs,
-    stepMs,
-    periodMs: spec.periodMin * MS_PER_MIN,
-    askedKW: spec.committedMW * 1000,
-    headroomMs: () => spec.socHorizonMin * MS_PER_MIN,
-    requiredFrac: (i) => signal[i],
-  });
+  const trace = followSignal(fleet, 'regulation', spec, startMs, signal);
   const options: PjmScoreOptions = { windowSamples: spec.scoring.windowSamples, maxShiftSamples: spec.scoring.maxShiftSamples, flatSignalStd: spec.scoring.flatSignalStd };
   const toMW = (values: number[]) => downsample(values, stride).map((v) => v / 1000);
   const signalMW = toMW(trace.requiredKW);
