@@ -17,16 +17,12 @@ import { ServiceFleet, type FollowTrace } from './real-time.js';
 import { runRegulation, type RegulationSummary } from './regulation.js';
 import { loadServiceEvents, runEvents, type EventServiceSummary } from './reserve.js';
 import type { ServicesSpec } from './scenario.js';
+import { ServiceConfigError } from './errors.js';
 
 const MS_PER_MIN = 60_000;
 const MS_PER_HOUR = 3_600_000;
 /** PJM's regulation test signals last 40 minutes. */
 const PJM_TEST_MIN = 40;
-
-/** A configuration the recorded data cannot serve (a service outside the window or the recording). */
-export class ServiceSpanError extends Error {
-  readonly code = 'VPP_ERR_SERVICE_SPAN';
-}
 
 /** What `summary.json` gains under `services`. */
 export interface ServicesSummary {
@@ -75,7 +71,7 @@ export function runServices(run: PreparedRun, scenarioDir: string): ServicesOutc
   };
   const startOf = (start: string | undefined, field: string) => {
     const ms = start === undefined ? windowStartMs : parseZonedIsoMs(start);
-    if (ms === undefined || ms < windowStartMs || ms >= windowEndMs) throw new ServiceSpanError(`${field}: ${start} is not inside the scenario window`);
+    if (ms === undefined || ms < windowStartMs || ms >= windowEndMs) throw new ServiceConfigError(`${field}: ${start} is not inside the scenario window`);
     return ms;
   };
 
@@ -167,9 +163,9 @@ function csvSeries(run: PreparedRun, spec: { source: 'csv'; mapping: unknown; se
 function onSteps(series: TimeSeries, startMs: number, durationMin: number, stepMs: number, windowEndMs: number, field: string): number[] {
   const count = Math.floor((durationMin * MS_PER_MIN) / stepMs);
   const endMs = startMs + count * stepMs;
-  if (count < 1 || endMs > windowEndMs) throw new ServiceSpanError(`${field}: ${durationMin} min from ${new Date(startMs).toISOString()} must fit inside the scenario window (ends ${new Date(windowEndMs).toISOString()})`);
+  if (count < 1 || endMs > windowEndMs) throw new ServiceConfigError(`${field}: ${durationMin} min from ${new Date(startMs).toISOString()} must fit inside the scenario window (ends ${new Date(windowEndMs).toISOString()})`);
   if (startMs < series.timesMs[0] || endMs > seriesEndMs(series)) {
-    throw new ServiceSpanError(`${field}: the recording "${series.name}" covers ${new Date(series.timesMs[0]).toISOString()} … ${new Date(seriesEndMs(series)).toISOString()}, the service needs ${new Date(startMs).toISOString()} … ${new Date(endMs).toISOString()}`);
+    throw new ServiceConfigError(`${field}: the recording "${series.name}" covers ${new Date(series.timesMs[0]).toISOString()} … ${new Date(seriesEndMs(series)).toISOString()}, the service needs ${new Date(startMs).toISOString()} … ${new Date(endMs).toISOString()}`);
   }
   return resample(series, startMs, stepMs, count);
 }

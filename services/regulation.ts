@@ -8,6 +8,7 @@
 import { downsample, pjmHourlyScores, pjmPerformanceScore, type PjmScoreOptions } from '../sim/pjm-score.js';
 import { followSignal, type FollowTrace, type ServiceFleet } from './real-time.js';
 import type { RegulationSpec } from './scenario.js';
+import { ServiceConfigError } from './errors.js';
 
 const MS_PER_MIN = 60_000;
 
@@ -36,7 +37,7 @@ export interface RegulationSummary {
 export function runRegulation(fleet: ServiceFleet, spec: RegulationSpec, signalName: string, startMs: number, signal: readonly number[]): { summary: RegulationSummary; trace: FollowTrace } {
   const stepMs = spec.stepS * 1000;
   const stride = (spec.scoring.sampleS * 1000) / stepMs;
-  if (!Number.isInteger(stride) || stride < 1) throw new RangeError(`services.regulation.scoring.sampleS (${spec.scoring.sampleS}) must be a whole multiple of stepS (${spec.stepS})`);
+  if (!Number.isInteger(stride) || stride < 1) throw new ServiceConfigError(`services.regulation.scoring.sampleS (${spec.scoring.sampleS}) must be a whole multiple of stepS (${spec.stepS})`);
   const trace = followSignal(fleet, 'regulation', spec, startMs, signal);
   const options: PjmScoreOptions = { windowSamples: spec.scoring.windowSamples, maxShiftSamples: spec.scoring.maxShiftSamples, flatSignalStd: spec.scoring.flatSignalStd };
   const toMW = (values: number[]) => downsample(values, stride).map((v) => v / 1000);

@@ -12,6 +12,7 @@ import type { LoadReport } from '../sim/signals/series.js';
 import { basepointsOf } from './commitment-rule.js';
 import { follow, type FollowTrace, type IdleSettings, type ServiceFleet } from './real-time.js';
 import type { EventServiceSpec } from './scenario.js';
+import { ServiceConfigError } from './errors.js';
 
 const MS_PER_MIN = 60_000;
 // Response within this relative margin of the commitment counts as meeting it (float rounding).
@@ -38,7 +39,7 @@ export function loadServiceEvents(spec: EventServiceSpec['events'], dataDir: () 
     const loaded = loadCsvSeries(spec.mapping, scenarioDir);
     report = loaded.report;
     const duration = loaded.data.find((s) => s.name === 'durationMin');
-    if (!duration) throw new RangeError(`services events CSV ${spec.mapping.file}: mapping.values must name a series 'durationMin' (it has ${loaded.data.map((s) => s.name).join(', ')})`);
+    if (!duration) throw new ServiceConfigError(`services events CSV ${spec.mapping.file}: mapping.values must name a series 'durationMin' (it has ${loaded.data.map((s) => s.name).join(', ')})`);
     const target = loaded.data.find((s) => s.name === 'targetMW');
     events = duration.timesMs.map((startMs, i) => ({ startMs, endMs: startMs + duration.values[i] * MS_PER_MIN, ...(target ? { targetKW: target.values[i] * 1000 } : {}) }));
   }

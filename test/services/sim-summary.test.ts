@@ -47,5 +47,8 @@ describe('services in vpp sim', () => {
     assert.throws(() => parseScenario(raw, 'x.yaml'), /fleet\.batteries\.0\.feeder: feeder 'east' is not in services\.feeders \(west\)/);
     assert.throws(() => parseScenario({ ...raw, services: { regulation: { signal: { source: 'pjm-test', kind: 'RegC' }, committedMW: 1 } } }, 'x.yaml'), /services\.regulation\.signal\.kind/);
     assert.throws(() => parseScenario({ ...raw, services: { reserve: { events: { source: 'pjm-spin' }, committedMW: -1 } } }, 'x.yaml'), /services\.reserve\.committedMW/);
+    // A service outside the window is refused before anything runs, naming the field.
+    const late = parseScenario({ ...raw, fleet: { batteries: [] }, services: { regulation: { signal: { source: 'pjm-test', kind: 'RegD' }, start: '2016-07-02T09:00:00-04:00', committedMW: 1 } } }, 'x.yaml');
+    assert.throws(() => runServices(prepareRun(late, { scenarioDir: EXAMPLES }), EXAMPLES), (e: Error & { code?: string }) => e.code === 'VPP_ERR_SERVICE' && /services\.regulation\.start/.test(e.message));
   });
 });
