@@ -11,6 +11,8 @@
  * - reserve (upward only): the basepoint is what the DER draws or pushes when the event starts (PJM
  *   measures a reserve response from the pre-event level); capacity is its upward headroom held
  *   for the whole event, an EV's down to the charging it needs to get its energy by departure.
+ * - on a feeder, capacities shrink in proportion until they fit the feeder's limits around the
+ *   basepoints (and the safe defaults of its DERs outside the service).
  * - the fleet commitment is split in proportion to capacity, never above a DER's capacity.
  */
 import type { FleetCommitment, ServiceCommitment } from './commitment.js';
@@ -36,6 +38,7 @@ export type CommitmentSource = (service: CommittedService, startMs: number, endM
 export function ruleCommitments(dispatcher: RealTimeDispatcher): CommitmentSource {
   return (service, startMs, endMs, askedKW, headroomMs) => {
     const periodH = (endMs - startMs) / MS_PER_HOUR;
+    const holdMs = service === 'reserve' ? endMs - startMs : headroomMs;
     const drafts: { k: number; basepointKW: number; capacityKW: number }[] = [];
     dispatcher.members.forEach((member, k) => {
       const caps = dispatcher.caps[k];
@@ -43,7 +46,7 @@ export function ruleCommitments(dispatcher: RealTimeDispatcher): CommitmentSourc
       const session = telemetry.evSession;
       if (caps.kind === 'pv') return;
       if (caps.kind === 'ev-charger' && (!session || session.departureMs < endMs)) return;
-      const [lo, hi] = dispatcher.holdRangeKW(k, service === 'reserve' ? endMs - startMs : headroomMs, true, telemetry);
+      const [lo, hi] = dispatcher.holdRangeKW(k, holdMs, true, telemetry);
       if (service === 'reserve') {
         const basepointKW = Math.min(hi, Math.max(lo, telemetry.setpointKW));
         if (hi > basepointKW) drafts.push({ k, basepointKW, capacityKW: hi - basepointKW });
@@ -58,6 +61,20 @@ export function ruleCommitments(dispatcher: RealTimeDispatcher): CommitmentSourc
       const wantedGridKWh = (session!.requestedKWh - session!.deliveredKWh) / session!.chargeEfficiency;
       if (wantedGridKWh >= halfKW * periodH && -lo >= 2 * halfKW - 1e-9) drafts.push({ k, basepointKW: -halfKW, capacityKW: halfKW });
     });
+    // A feeder carries no more than its limits leave around its DERs' basepoints (and the fixed draw of those outside).
+    const symmetric = service !== 'reserve';
+    const draftOf = new Map(drafts.map((d) => [d.k, d]));
+    for (const group of dispatcher.groups) {
+      let heldKW = 0;
+      let groupKW = 0;
+      for (const k of group.members) {
+        const d = draftOf.get(k);
+        heldKW += d ? d.basepointKW : dispatcher.holdRangeKW(k, holdMs, false)[0];
+        groupKW += d?.capacityKW ?? 0;
+      }
+      const roomKW = Math.max(0, Math.min(group.exportLimitKW - heldKW, symmetric ? group.importLimitKW + heldKW : Infinity));
+      if (groupKW > roomKW) for (const k of group.members) if (draftOf.has(k)) draftOf.get(k)!.capacityKW *= roomKW / groupKW;
+    }
     const capacityKW = drafts.reduce((sum, d) => sum + d.capacityKW, 0);
     const share = capacityKW > 0 ? Math.min(1, askedKW / capacityKW) : 0;
     const ders: ServiceCommitment[] = drafts.map((d) => {

@@ -43,8 +43,8 @@ export interface DispatchOutcome {
   shortfallKW: number;
 }
 
-/** The part of a feeder group's limits the allocation needs. */
-interface Group {
+/** DERs on one feeder (or on none: unlimited), by member index, with the feeder's limits, kW. */
+export interface FeederGroup {
   importLimitKW: number;
   exportLimitKW: number;
   members: number[];
@@ -56,7 +56,8 @@ export class RealTimeDispatcher {
   readonly caps: readonly DeviceCapabilities[];
   /** Setpoints changed by the envelope, per reason (the allocation stays inside it, so only rounding should show). */
   readonly clamps: Record<ClampReason, number> = Object.fromEntries(CLAMP_REASONS.map((r) => [r, 0])) as Record<ClampReason, number>;
-  private readonly groups: Group[];
+  /** The feeder groups; the last one holds the DERs on no declared feeder. */
+  readonly groups: readonly FeederGroup[];
   private readonly lo: Float64Array;
   private readonly hi: Float64Array;
   private readonly hard: Float64Array;

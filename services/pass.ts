@@ -11,7 +11,7 @@ import { resample, seriesEndMs, type TimeSeries } from '../sim/signals/series.js
 import { parseZonedIsoMs } from '../sim/scenario.js';
 import { CLAMP_REASONS, type ClampReason } from '../actors/safety-envelope.js';
 import { SimulatedEvCharger } from '../actors/devices/simulated-ev-charger.js';
-import { traceChart, type ServiceChart } from './chart.js';
+import { eventChart, traceChart, type ServiceChart } from './chart.js';
 import { runFrequency, type FrequencySummary } from './frequency.js';
 import { ServiceFleet, type FollowTrace } from './real-time.js';
 import { runRegulation, type RegulationSummary } from './regulation.js';
@@ -96,7 +96,7 @@ export function runServices(run: PreparedRun, scenarioDir: string): ServicesOutc
     const result = runRegulation(fleet, r, name, startMs, values);
     summary.regulation = result.summary;
     traces.push(result.trace);
-    charts.push(traceChart(`Regulation: ${name}, signal × committed vs fleet response`, [result.trace], 'signal × committed'));
+    charts.push(traceChart(`Regulation: ${name}, signal × committed vs fleet response`, result.trace, 'signal × committed'));
   }
 
   if (spec.frequency) {
@@ -117,7 +117,7 @@ export function runServices(run: PreparedRun, scenarioDir: string): ServicesOutc
     const result = runFrequency(fleet, f, startMs, values);
     summary.frequency = result.summary;
     traces.push(result.trace);
-    charts.push(traceChart('Frequency response: droop × band vs fleet response', [result.trace], 'droop × band'));
+    charts.push(traceChart('Frequency response: droop × band vs fleet response', result.trace, 'droop × band'));
   }
 
   for (const key of ['reserve', 'demandResponse'] as const) {
@@ -132,7 +132,8 @@ export function runServices(run: PreparedRun, scenarioDir: string): ServicesOutc
     fleet.idleUntil(windowEndMs, idle);
     traces.push(...result.traces);
     const title = key === 'reserve' ? 'Reserve events' : 'Demand-response events';
-    charts.push(traceChart(`${title}: committed vs fleet response (event windows only)`, result.traces, 'committed'));
+    charts.push(eventChart(`${title}: committed vs delivered per event`, result.summary.perEvent));
+    if (result.traces.length > 0) charts.push(traceChart(`${title}: committed vs fleet response in the first event`, result.traces[0], 'committed'));
     if (key === 'reserve') summary.reserve = result.summary;
     else summary.demandResponse = { ...result.summary, ev: evOutcome(fleet, idleStepMs) };
   }

@@ -98,9 +98,10 @@ if (document.getElementById('ev')) chart('ev', [line('delivered (VPP)', '#1f77b4
   [d.evDelivered, d.evBaseline, d.evRequested], [{ label: 'kWh' }]);
 chart('value', [line('VPP', '#1f77b4'), line('uncontrolled baseline', '#aaa'), line('perfect foresight', '#2ca02c')],
   [d.valueVpp, d.valueBaseline, d.valuePerfect], [{ label: '${currency}' }]);
-const services = ${scriptJson(serviceCharts.map((c) => ({ t: c.timesMs.map((ms) => ms / 1000), series: c.series })))};
+const services = ${scriptJson(serviceCharts.map((c) => ({ t: c.timesMs.map((ms) => ms / 1000), series: c.series, points: c.points === true })))};
 const colours = ['#d62728', '#1f77b4', '#2ca02c'];
-services.forEach((c, i) => new uPlot({ width: width(), height: 300, series: [{}].concat(c.series.map((s, k) => line(s.label + ' ' + s.unit, colours[k % 3]))),
+services.forEach((c, i) => new uPlot({ width: width(), height: 300,
+  series: [{}].concat(c.series.map((s, k) => line(s.label + ' ' + s.unit, colours[k % 3], c.points ? { points: { show: true, size: 7 } } : {}))),
   axes: [{}, { label: 'kW' }], scales: { x: { time: true } } }, [c.t].concat(c.series.map((s) => s.values)), document.getElementById('service' + i)));
 </script></body></html>
 `;
