@@ -104,10 +104,15 @@ export const servicesSchema = z.strictObject({
   /** Feeder nodes; fleet groups name theirs with `feeder:`. */
   feeders: z.array(feederSchema).default([]),
 });
+/** The parsed `services:` block, defaults filled in. */
 export type ServicesSpec = z.infer<typeof servicesSchema>;
+/** `services.regulation`. */
 export type RegulationSpec = z.infer<typeof regulationSchema>;
+/** `services.frequency`. */
 export type FrequencySpec = z.infer<typeof frequencySchema>;
+/** `services.reserve` or `services.demandResponse`. */
 export type EventServiceSpec = z.infer<typeof eventServiceSchema>;
+/** One of `services.feeders`. */
 export type FeederSpec = z.infer<typeof feederSchema>;
 
 /** What the scenario says about its fleet groups' feeders, for the cross-field checks. */
