@@ -4,7 +4,9 @@
  * replaces this function and nothing else.
  *
  * The rule, per period, from the fleet's state at the period's start:
- * - regulation and frequency (symmetric): a battery's basepoint is idle (0 kW); an EV whose car
+ * - regulation and frequency (symmetric): a battery's basepoint steers it toward the middle of
+ *   its SoC bounds over the period, at most `socCorrectionFrac` of its rating (PJM scores the
+ *   response around the basepoint, so this manages SoC at no cost to the score); an EV whose car
  *   stays the whole period and still wants at least half its charging power for the period
  *   charges at half power as its basepoint, so it can both raise and lower its draw. PV does not
  *   take part. A DER's capacity is min(up, down) headroom held over the SoC horizon.
@@ -34,8 +36,14 @@ export interface PeriodCommitment {
 /** Where the real-time path gets each period's commitments from. */
 export type CommitmentSource = (service: CommittedService, startMs: number, endMs: number, askedKW: number, headroomMs: number) => PeriodCommitment;
 
+/** Settings of the rule. */
+export interface RuleSettings {
+  /** Largest basepoint a battery takes toward mid-SoC, fraction of its rating (0: idle basepoint). */
+  socCorrectionFrac: number;
+}
+
 /** The rule above, over the dispatcher's fleet in its present state. */
-export function ruleCommitments(dispatcher: RealTimeDispatcher): CommitmentSource {
+export function ruleCommitments(dispatcher: RealTimeDispatcher, settings: RuleSettings = { socCorrectionFrac: 0 }): CommitmentSource {
   return (service, startMs, endMs, askedKW, headroomMs) => {
     const periodH = (endMs - startMs) / MS_PER_HOUR;
     const holdMs = service === 'reserve' ? endMs - startMs : headroomMs;
@@ -53,8 +61,13 @@ export function ruleCommitments(dispatcher: RealTimeDispatcher): CommitmentSourc
         return;
       }
       if (caps.kind === 'battery') {
-        const capacityKW = Math.min(Math.max(0, hi), Math.max(0, -lo));
-        if (capacityKW > 0) drafts.push({ k, basepointKW: 0, capacityKW });
+        const st = caps.storage!;
+        const excessKWh = (telemetry.energyKWh ?? 0) - ((st.minSocFrac + st.maxSocFrac) / 2) * st.capacityKWh;
+        const towardMidKW = excessKWh > 0 ? (excessKWh * st.dischargeEfficiency) / periodH : excessKWh / st.chargeEfficiency / periodH;
+        const limitKW = settings.socCorrectionFrac * (excessKWh > 0 ? caps.maxExportKW : caps.maxImportKW);
+        const basepointKW = Math.min(hi, Math.max(lo, Math.min(limitKW, Math.max(-limitKW, towardMidKW))));
+        const capacityKW = Math.min(hi - basepointKW, basepointKW - lo);
+        if (capacityKW > 0) drafts.push({ k, basepointKW, capacityKW });
         return;
       }
       const halfKW = Math.min(caps.maxImportKW, session!.maxChargeKW) / 2;

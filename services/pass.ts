@@ -13,7 +13,7 @@ import { CLAMP_REASONS, type ClampReason } from '../actors/safety-envelope.js';
 import { SimulatedEvCharger } from '../actors/devices/simulated-ev-charger.js';
 import { eventChart, traceChart, type ServiceChart } from './chart.js';
 import { runFrequency, type FrequencySummary } from './frequency.js';
-import { ServiceFleet, type FollowTrace } from './real-time.js';
+import { ServiceFleet, type FollowTrace, type SocBand } from './real-time.js';
 import { runRegulation, type RegulationSummary } from './regulation.js';
 import { loadServiceEvents, runEvents, type EventServiceSummary } from './reserve.js';
 import type { ServicesSpec } from './scenario.js';
@@ -26,8 +26,8 @@ const PJM_TEST_MIN = 40;
 
 /** What `summary.json` gains under `services`. */
 export interface ServicesSummary {
-  regulation?: RegulationSummary;
-  frequency?: FrequencySummary;
+  regulation?: RegulationSummary & { soc?: { start: SocBand; end: SocBand } };
+  frequency?: FrequencySummary & { soc?: { start: SocBand; end: SocBand } };
   reserve?: EventServiceSummary;
   demandResponse?: EventServiceSummary & { ev: EvOutcome };
   feeder: { feeders: number; violations: number };
@@ -93,8 +93,9 @@ export function runServices(run: PreparedRun, scenarioDir: string): ServicesOutc
     const durationMin = r.durationMin ?? (r.signal.source === 'pjm-test' ? PJM_TEST_MIN : (Math.min(windowEndMs, seriesEndMs(series)) - startMs) / MS_PER_MIN);
     const values = onSteps(series, startMs, durationMin, stepMs, windowEndMs, 'services.regulation');
     const fleet = startFleet(startMs, 5 * MS_PER_MIN);
+    const socStart = fleet.batterySoc();
     const result = runRegulation(fleet, r, name, startMs, values);
-    summary.regulation = result.summary;
+    summary.regulation = { ...result.summary, ...socSpan(socStart, fleet.batterySoc()) };
     traces.push(result.trace);
     charts.push(traceChart(`Regulation: ${name}, signal × committed vs fleet response`, result.trace, 'signal × committed'));
   }
@@ -114,8 +115,9 @@ export function runServices(run: PreparedRun, scenarioDir: string): ServicesOutc
     const durationMin = f.durationMin ?? (Math.min(windowEndMs, seriesEndMs(series)) - startMs) / MS_PER_MIN;
     const values = onSteps(series, startMs, durationMin, stepMs, windowEndMs, 'services.frequency');
     const fleet = startFleet(startMs, 15 * MS_PER_MIN);
+    const socStart = fleet.batterySoc();
     const result = runFrequency(fleet, f, startMs, values);
-    summary.frequency = result.summary;
+    summary.frequency = { ...result.summary, ...socSpan(socStart, fleet.batterySoc()) };
     traces.push(result.trace);
     charts.push(traceChart('Frequency response: droop × band vs fleet response', result.trace, 'droop × band'));
   }
@@ -187,6 +189,11 @@ function evOutcome(fleet: ServiceFleet, idleStepMs: number): EvOutcome {
     }
   }
   return outcome;
+}
+
+/** The batteries' SoC before and after a service, when the fleet has batteries. */
+function socSpan(start: SocBand | undefined, end: SocBand | undefined): { soc?: { start: SocBand; end: SocBand } } {
+  return start && end ? { soc: { start, end } } : {};
 }
 
 function traceHash(traces: readonly FollowTrace[]): string {

@@ -26,6 +26,13 @@ export interface IdleSettings {
   };
 }
 
+/** The spread of the batteries' state of charge at one time. */
+export interface SocBand {
+  meanFrac: number;
+  minFrac: number;
+  maxFrac: number;
+}
+
 /** A fleet under real-time control, with its violation counters. */
 export class ServiceFleet {
   readonly dispatcher: RealTimeDispatcher;
@@ -63,6 +70,13 @@ export class ServiceFleet {
     }
     this.feederViolations += checkFeederLimits(members, this.feeders);
     this.timeMs = toMs;
+  }
+
+  /** The batteries' state of charge now: mean, lowest, highest; undefined without batteries. */
+  batterySoc(): SocBand | undefined {
+    const socs = this.dispatcher.members.flatMap((m) => m.device.telemetryNow().socFrac ?? []);
+    if (socs.length === 0) return undefined;
+    return { meanFrac: socs.reduce((a, b) => a + b, 0) / socs.length, minFrac: Math.min(...socs), maxFrac: Math.max(...socs) };
   }
 
   /** Σ over participants (non-NaN basepoint) of power over the last step minus their basepoints, kW. */
@@ -165,11 +179,16 @@ export interface SignalServiceSettings {
   periodMin: number;
   committedMW: number;
   socHorizonMin: number;
+  socCorrectionFrac: number;
 }
 
-/** Follows `requiredFrac` (one fraction of the committed capacity per step from `startMs`) with the fleet. */
+/**
+ * Follows `requiredFrac` (one fraction of the committed capacity per step from `startMs`) with the
+ * fleet, its batteries' basepoints steering toward mid-SoC as `socCorrectionFrac` allows.
+ */
 export function followSignal(fleet: ServiceFleet, service: CommittedService, settings: SignalServiceSettings, startMs: number, requiredFrac: readonly number[]): FollowTrace {
   const stepMs = settings.stepS * 1000;
+  fleet.commitments = ruleCommitments(fleet.dispatcher, { socCorrectionFrac: settings.socCorrectionFrac });
   return follow(fleet, {
     service,
     startMs,

@@ -36,6 +36,8 @@ const regulationSchema = z.strictObject({
   periodMin: z.number().positive().default(60),
   /** A DER's headroom is what it can hold for this long without leaving its SoC bounds, min. */
   socHorizonMin: z.number().positive().default(15),
+  /** Batteries' basepoints steer them toward mid-SoC with at most this fraction of their rating. */
+  socCorrectionFrac: z.number().min(0).max(1).default(0.1),
   scoring: scoringSchema,
 });
 
@@ -59,6 +61,7 @@ const frequencySchema = z.strictObject({
   stepS: z.number().positive().default(1),
   periodMin: z.number().positive().default(240),
   socHorizonMin: z.number().positive().default(15),
+  socCorrectionFrac: z.number().min(0).max(1).default(0.1),
   /** A step counts as answered when its response error is within this fraction of the band. */
   toleranceFrac: z.number().nonnegative().default(0.05),
 });
