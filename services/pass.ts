@@ -8,7 +8,7 @@ import type { PreparedRun } from '../sim/run.js';
 import { loadGermanFrequency } from '../sim/signals/frequency.js';
 import { loadPjmRegulationSignal } from '../sim/signals/pjm-regulation.js';
 import { resample, seriesEndMs, type TimeSeries } from '../sim/signals/series.js';
-import { parseZonedIsoMs } from '../sim/scenario.js';
+import { parseZonedIsoMs, type SignalSpec } from '../sim/scenario.js';
 import { CLAMP_REASONS, type ClampReason } from '../actors/safety-envelope.js';
 import { SimulatedEvCharger } from '../actors/devices/simulated-ev-charger.js';
 import { eventChart, traceChart, type ServiceChart } from './chart.js';
@@ -154,10 +154,10 @@ export function runServices(run: PreparedRun, scenarioDir: string): ServicesOutc
 }
 
 /** A CSV series through the run's signal loader (its reports join the run's), on the service's step grid from `startMs` to the window's end. */
-function csvSeries(run: PreparedRun, spec: { source: 'csv'; mapping: unknown; series: string }, startMs: number, stepMs: number): TimeSeries {
+function csvSeries(run: PreparedRun, spec: SignalSpec, startMs: number, stepMs: number): TimeSeries {
   const endMs = run.grid.startMs + run.grid.count * run.grid.intervalMs;
   const grid = { startMs, intervalMs: stepMs, count: Math.floor((endMs - startMs) / stepMs) };
-  const signal = run.signals.onGrid(spec as Parameters<typeof run.signals.onGrid>[0], grid);
+  const signal = run.signals.onGrid(spec, grid);
   run.reports.push(...signal.reports);
   return { name: signal.name, unit: signal.unit, timesMs: signal.values.map((_, i) => startMs + i * stepMs), values: signal.values, intervalMs: stepMs };
 }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { loadScenario, parseScenario } from '../../sim/scenario.js';
@@ -50,5 +50,34 @@ describe('services in vpp sim', () => {
     // A service outside the window is refused before anything runs, naming the field.
     const late = parseScenario({ ...raw, fleet: { batteries: [] }, services: { regulation: { signal: { source: 'pjm-test', kind: 'RegD' }, start: '2016-07-02T09:00:00-04:00', committedMW: 1 } } }, 'x.yaml');
     assert.throws(() => runServices(prepareRun(late, { scenarioDir: EXAMPLES }), EXAMPLES), (e: Error & { code?: string }) => e.code === 'VPP_ERR_SERVICE' && /services\.regulation\.start/.test(e.message));
+  });
+
+  it('follows a regulation signal from the user\'s own CSV, on the signal loaders\' mapping', () => {
+    const dir = tempDir('reg-csv');
+    const startMs = Date.parse('2016-07-01T04:00:00Z');
+    const rows = Array.from({ length: 1800 }, (_, i) => `${new Date(startMs + i * 2000).toISOString()},${Math.sin(i / 40).toFixed(4)}`);
+    writeFileSync(join(dir, 'reg.csv'), `ts,value\n${rows.join('\n')}\n`);
+    const scenario = parseScenario(
+      {
+        name: 'csv regulation',
+        currency: 'USD',
+        window: { start: '2016-07-01T00:00:00-04:00', end: '2016-07-01T01:00:00-04:00' },
+        market: { intervalMin: 60, price: { source: 'epftoolbox', market: 'PJM' } },
+        fleet: { batteries: [{ count: 10, capacityKWh: 10, maxChargeKW: 5, maxDischargeKW: 5 }] },
+        services: {
+          regulation: {
+            signal: { source: 'csv', series: 'reg', mapping: { file: 'reg.csv', time: { column: 'ts', format: 'iso' }, values: [{ column: 'value', name: 'reg', unit: '1' }] } },
+            committedMW: 0.04,
+          },
+        },
+      },
+      'csv.yaml',
+    );
+    const run = prepareRun(scenario, { scenarioDir: dir });
+    const regulation = runServices(run, dir).summary.regulation!;
+    assert.equal(regulation.durationMin, 60);
+    assert.equal(regulation.signal, 'CSV reg');
+    assert.ok(regulation.score >= 0.9, String(regulation.score));
+    assert.ok(run.reports.some((r) => r.source.endsWith('reg.csv')), 'the CSV\'s load report joins the run\'s');
   });
 });
