@@ -69,7 +69,7 @@ export interface EventServiceSummary {
   eventsInfeasible: number;
   /** Events the fleet could have met and did not (must be 0). */
   eventsFeasibleNotMet: number;
-  /** Mean over events of min(1, delivered / committed), %. */
+  /** Mean over events of delivered / committed, a met event counting 1, %. */
   deliveredPct: number;
   committedMW: number;
   rampMin: number;
@@ -123,7 +123,7 @@ export function runEvents(fleet: ServiceFleet, spec: EventServiceSpec, events: r
       eventsServed: served,
       eventsInfeasible: infeasible.length,
       eventsFeasibleNotMet: perEvent.filter((e) => e.feasible && !e.met).length,
-      deliveredPct: perEvent.length === 0 ? 100 : (100 * perEvent.reduce((s, e) => s + Math.min(1, Math.max(0, e.deliveredKW) / e.committedKW), 0)) / perEvent.length,
+      deliveredPct: perEvent.length === 0 ? 100 : (100 * perEvent.reduce((s, e) => s + (e.met ? 1 : Math.max(0, e.deliveredKW) / e.committedKW), 0)) / perEvent.length,
       committedMW: spec.committedMW,
       rampMin: spec.rampMin,
       infeasible: infeasible.map((e) => ({ start: e.start, reason: e.reason! })),
