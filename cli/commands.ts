@@ -45,13 +45,13 @@ export async function simCommand(scenarioPath: string, options: CommonOptions & 
       : undefined,
   });
   bar?.stop();
-  const files = writeResults(options.out, result.summary, result.records, result.csv);
+  const files = writeResults(options.out, result.summary, result.records, result.csv, result.serviceCharts);
   process.stdout.write(`${JSON.stringify(headline(result.summary), null, 2)}\nwrote ${files.join(', ')}\n`);
 }
 
 /** The summary fields a person reads first. */
 function headline(summary: Record<string, unknown>): Record<string, unknown> {
-  const keys = ['scenario', 'currency', 'forecast', 'valueVpp', 'valueBaseline', 'valuePerfectForesight', 'capturedPct', 'ev', 'safety', 'solver', 'telemetry', 'resultHash', 'wallS'];
+  const keys = ['scenario', 'currency', 'forecast', 'valueVpp', 'valueBaseline', 'valuePerfectForesight', 'capturedPct', 'ev', 'safety', 'services', 'solver', 'telemetry', 'resultHash', 'wallS'];
   return Object.fromEntries(keys.filter((k) => k in summary).map((k) => [k, summary[k]]));
 }
 

@@ -18,7 +18,10 @@ import { type IntervalRecord, resultHash, timeseriesCsv } from './results.js';
 import type { Scenario } from './scenario.js';
 import { resolveDataDir } from './signals/data-dir.js';
 import type { LoadReport } from './signals/series.js';
-import { checkLimits } from './limit-check.js';
+import { checkFeederLimits, checkLimits } from './limit-check.js';
+import { plannerFeederLimits } from '../services/feeders.js';
+import { runServices } from '../services/pass.js';
+import type { ServiceChart } from '../services/chart.js';
 import { PlanMaker, type PlanningSettings, type SolveRecord } from '../nodes/planning.js';
 import { setpointForPlan } from '../actors/offer.js';
 import { SimConsensus, type ConsensusSummary, type SettlementSummary, type SimChainSettings, type SimConsensusSettings, type SimTransportKind } from './consensus-network.js';
@@ -50,6 +53,8 @@ export interface RunResult {
   summary: Record<string, unknown>;
   records: IntervalRecord[];
   csv: string;
+  /** With a `services:` block: the report's signal-vs-response charts. */
+  serviceCharts?: ServiceChart[];
 }
 
 /** The LP backend a run uses when none is asked for (chosen by `npm run bench`: see README). */
@@ -142,6 +147,8 @@ interface PassResult {
   evRequestedKWh: number[];
   clamps: Record<ClampReason, number>;
   limitViolations: number;
+  /** Steps × feeders whose summed power broke the feeder's limits (independent checker). */
+  feederViolations: number;
   bmsCuts: number;
   /** Energy stored in the batteries at the end minus at the start, kWh; valued at the window's mean price. */
   storedEnergyChangeKWh: number;
@@ -168,7 +175,9 @@ interface PlanningStats {
 
 /** The planner settings of a run, as every coordinator of its network shares them. */
 export function planningSettings(run: PreparedRun): PlanningSettings {
+  const feederLimits = plannerFeederLimits(run.scenario.services?.feeders);
   return {
+    ...(feederLimits ? { feederLimits } : {}),
     horizonIntervals: run.horizonIntervals,
     intervalMs: run.grid.intervalMs,
     blocks: run.blocks,
@@ -273,7 +282,7 @@ async function simulatePass(
     forecastPricePerMWh: new Array(n).fill(NaN), soc: { min: new Array(n).fill(NaN), mean: new Array(n).fill(NaN), max: new Array(n).fill(NaN) },
     evDeliveredKWh: new Array(n).fill(0), evRequestedKWh: new Array(n).fill(0),
     clamps: Object.fromEntries(CLAMP_REASONS.map((r) => [r, 0])) as Record<ClampReason, number>,
-    limitViolations: 0, bmsCuts: 0, storedEnergyChangeKWh: 0,
+    limitViolations: 0, feederViolations: 0, bmsCuts: 0, storedEnergyChangeKWh: 0,
     evTotals: { requestedKWh: 0, deliveredKWh: 0, sessions: 0, sessionsShort: 0 },
   };
   const intervalHours = grid.intervalMs / MS_PER_HOUR;
@@ -283,6 +292,7 @@ async function simulatePass(
 
   // Capabilities are static: read once, not per interval.
   const caps = fleet.members.map((m) => m.device.capabilities());
+  const feeders = scenario.services?.feeders ?? [];
   const meter = fleet.members.map((m) => m.device.telemetryNow().meterNetKWh);
   const throughput = fleet.members.map((m) => throughputKWh(m.device));
   for (let i = 0; i < n; i++) {
@@ -320,6 +330,7 @@ async function simulatePass(
         member.device.advanceTo(t + stepMs);
         result.limitViolations += checkLimits(member.device, caps[k]);
       });
+      result.feederViolations += checkFeederLimits(fleet.members, feeders);
     }
 
     let fleetKWh = 0;
@@ -552,6 +563,7 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
   const valuePerfectForesight = sum(foresight.value);
   const uplift = valuePerfectForesight - valueBaseline;
   const fleet = run.newFleet();
+  const services = scenario.services ? runServices(run, options.scenarioDir) : undefined;
   const summary = {
     scenario: scenario.name,
     seed: run.seed,
@@ -572,6 +584,8 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
       solveMs: foresightInfo.solveMs,
       lpObjectiveValue: foresightInfo.lpObjectiveValue,
       clamps: sum(Object.values(foresight.clamps)),
+      // A reference bound: it plans each EV session on its own, so it cannot share a feeder between cars.
+      ...(services ? { feederViolations: foresight.feederViolations } : {}),
     },
     ev: {
       sessions: vpp.evTotals.sessions,
@@ -584,9 +598,12 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
     safety: {
       clamps: sum(Object.values(vpp.clamps)),
       clampsByReason: vpp.clamps,
-      limitViolations: vpp.limitViolations + baseline.limitViolations + foresight.limitViolations,
+      limitViolations: vpp.limitViolations + baseline.limitViolations + foresight.limitViolations + (services?.summary.device.violations ?? 0),
       bmsCuts: vpp.bmsCuts,
+      // The VPP pass and the services must respect the feeders; the uncontrolled baseline is not asked to.
+      ...(services ? { feederViolations: vpp.feederViolations + services.summary.feeder.violations } : {}),
     },
+    ...(services ? { services: services.summary } : {}),
     ...(vppOutcome.consensus ? { consensus: vppOutcome.consensus } : {}),
     ...(vppOutcome.settlement ? { settlement: vppOutcome.settlement } : {}),
     ...(telemetry ? { telemetry: telemetrySummary(telemetry) } : {}),
@@ -607,7 +624,7 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
     // Where the time goes: the VPP pass runs on the main thread, the other two one after another in a worker.
     passS: { vpp: vppOutcome.elapsedS, baseline: references[0].elapsedS, perfectForesight: references[1].elapsedS },
   };
-  return { summary, records, csv };
+  return { summary, records, csv, ...(services ? { serviceCharts: services.charts } : {}) };
 }
 
 function countKinds(fleet: Fleet): Record<string, number> {

@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import { distributionSchema } from './random.js';
 import { csvMappingSchema } from './signals/csv-series.js';
 import { telemetryConfigSchema } from '../telemetry/config.js';
+import { servicesProblems, servicesSchema } from '../services/scenario.js';
 
 /** UTC epoch ms of an ISO-8601 time that ends in a zone offset ('Z', '+10:00'); undefined for anything else. */
 export function parseZonedIsoMs(text: string): number | undefined {
@@ -170,6 +171,8 @@ export const scenarioSchema = z.strictObject({
     .prefault({}),
   /** Where the VPP pass's telemetry goes (`influx`: an InfluxDB 1.x); none written without it. */
   telemetry: telemetryConfigSchema.optional(),
+  /** Grid services the fleet delivers in real time, and feeder limits (services/scenario.ts). */
+  services: servicesSchema.optional(),
 });
 export type Scenario = z.infer<typeof scenarioSchema>;
 
@@ -216,5 +219,7 @@ export function parseScenario(raw: unknown, origin: string): Scenario {
       throw new ScenarioError(`${origin}: planning.blocks periodMin ${block.periodMin} must be a multiple of market.intervalMin`);
     }
   }
+  const problems = servicesProblems(scenario.services, scenario.fleet);
+  if (problems.length > 0) throw new ScenarioError(`${origin}: invalid scenario\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return scenario;
 }
