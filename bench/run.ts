@@ -318,6 +318,7 @@ print();
 print('10. Telemetry into influxd: points per second one per request beside batched, and the cost to a simulation');
 const telemetryBench = await benchTelemetry();
 print(telemetryBench.table);
+print();
 print('11. Real-time services: time per 2-s regulation step (RegD example fleet scaled: dispatch by headroom, envelope, physics, independent checks)');
 const servicesBench = await benchServices();
 print(servicesBench.table);
