@@ -11,6 +11,8 @@ import { benchRoundTime } from './round-time.js';
 import { benchTransport } from './transport.js';
 import { benchConsensus } from './consensus.js';
 import { benchChain } from './chain.js';
+import { benchTelemetry } from './telemetry.js';
+import { benchServices } from './services.js';
 import { benchCommitments } from './commitments.js';
 import { availableParallelism, cpus, platform, arch } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -314,6 +316,14 @@ print('8. Settlement ledger: blocks appended per second, verify and replay of a 
 const chainBench = await benchChain();
 print(chainBench.table);
 print();
+print('10. Telemetry into influxd: points per second one per request beside batched, and the cost to a simulation');
+const telemetryBench = await benchTelemetry();
+print(telemetryBench.table);
+print();
+print('11. Real-time services: time per 2-s regulation step (RegD example fleet scaled: dispatch by headroom, envelope, physics, independent checks)');
+const servicesBench = await benchServices();
+print(servicesBench.table);
+print();
 print('12. Co-optimisation: services LP (energy + regulation + reserve + frequency, 24 hourly periods, two limited feeders), full against aggregate');
 const commitmentsBench = await benchCommitments();
 print(commitmentsBench.table);
@@ -336,6 +346,8 @@ writeFileSync(
       consensus: { plan: consensusBench.plan, rows: consensusBench.rows, roundTime: roundTimeBench.rows },
       devices: deviceBench.rows,
       chain: chainBench.rows,
+      telemetry: telemetryBench.rows,
+      services: servicesBench.rows,
       commitments: commitmentsBench.rows,
       wallS,
       table: out.join('\n'),

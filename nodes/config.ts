@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { deviceConfigSchema } from '../actors/devices/registry.js';
 import { fromHex } from '../protocol/keys.js';
+import { telemetryConfigSchema } from '../telemetry/config.js';
 import { forecastNames, type ForecastName } from '../sim/forecast.js';
 
 const forecastSchema = z.enum(forecastNames as [ForecastName, ...ForecastName[]]);
@@ -44,6 +45,8 @@ const commonShape = {
     .prefault({}),
   /** Folder of recorded grid data (default: $VPP_DATA, else ../shared/data). */
   data: z.string().optional(),
+  /** Where the node's telemetry goes (`influx`: an InfluxDB 1.x); none written without it. */
+  telemetry: telemetryConfigSchema.optional(),
 };
 
 /** `vpp coordinator` config. */

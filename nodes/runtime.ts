@@ -19,6 +19,7 @@ import { Coordinator } from './coordinator.js';
 import { Ledger, loadGenesisFile } from '../chain/index.js';
 import { PeerNode } from './peer.js';
 import { NETWORK_TOPICS } from './topics.js';
+import { commitPoints, openNodeTelemetry, siteIntervalPoints } from './node-telemetry.js';
 
 /** Where a node writes its event lines. */
 export type EventLog = (event: Record<string, unknown>) => void;
@@ -109,6 +110,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: EventLog)
   const { planMaker } = await runPlanMaker(run, config, runForecaster(run, config));
   const { intervalMs, startMs } = run.grid;
   const ledger = config.chain ? await Ledger.open(config.chain.dir, { genesis: loadGenesisFile(config.chain.genesis), clock: now }) : undefined;
+  const telemetry = openNodeTelemetry(config, log);
   if (ledger) log({ event: 'chain', dir: config.chain!.dir, height: ledger.head.height, head: ledger.head.hash });
   const coordinator = new Coordinator({
     ...setup.node,
@@ -123,8 +125,10 @@ export async function startCoordinator(config: CoordinatorConfig, log: EventLog)
           ? { event: 'block-failed', reason: result.error.message }
           : { event: 'block', height: result.appended.height, hash: result.appended.hash, settlements: result.appended.settlements.length, certificates: result.appended.certificates.length, rejected: result.appended.rejections.length },
       ),
-    onDecide: (decision, commitMs) =>
-      log({ event: 'commit', height: decision.height, intervalStart: new Date(decision.intervalStartMs).toISOString(), round: decision.commit.round, planHash: toHex(decision.commit.planHash), offers: decision.offerIds.length, ders: Object.keys(decision.plan.setpointsKW).length, commitMs }),
+    onDecide: (decision, commitMs) => {
+      log({ event: 'commit', height: decision.height, intervalStart: new Date(decision.intervalStartMs).toISOString(), round: decision.commit.round, planHash: toHex(decision.commit.planHash), offers: decision.offerIds.length, ders: Object.keys(decision.plan.setpointsKW).length, commitMs });
+      telemetry?.write(commitPoints(coordinator.id, decision, commitMs));
+    },
   });
   coordinator.start();
   log({ event: 'started', role: 'coordinator', id: coordinator.id, transport: setup.transport.name });
@@ -140,7 +144,8 @@ export async function startCoordinator(config: CoordinatorConfig, log: EventLog)
       await coordinator.settled();
       coordinator.stop();
       await ledger?.close();
-      log({ event: 'stopped', role: 'coordinator', stats: coordinator.stats() });
+      await telemetry?.close();
+      log({ event: 'stopped', role: 'coordinator', stats: coordinator.stats(), ...(telemetry ? { telemetry: telemetry.stats() } : {}) });
     },
   );
 }
@@ -196,6 +201,7 @@ export async function startPeer(config: PeerConfig, log: EventLog): Promise<Runn
   const planTimeoutMs = planTimeoutMsOf(run.scenario);
   const site = await openSite(config, run, now, planTimeoutMs, clock);
   const { agents } = site;
+  const telemetry = openNodeTelemetry(config, log);
   const peer = new PeerNode({ ...setup.node, agents, planTimeoutMs, limitedFeeders: limitedFeedersOf(run.scenario) });
   peer.start();
   log({ event: 'started', role: 'peer', id: peer.id, ders: agents.length, transport: setup.transport.name });
@@ -228,6 +234,7 @@ export async function startPeer(config: PeerConfig, log: EventLog): Promise<Runn
             }
           }
           log({ event: 'interval', intervalStart: new Date(t).toISOString(), certified: peer.certified(t) !== undefined, followed, safeDefault: agents.length - followed });
+          if (telemetry) telemetry.write(await siteIntervalPoints(agents, t, (agent) => peer.sliceFor(agent, t)?.setpointsKW[0], peer.certified(t)));
           // The interval that just ended is metered and signed now (the first call sets the registers).
           await peer.publishMeter(t - intervalMs);
         } else {
@@ -241,7 +248,8 @@ export async function startPeer(config: PeerConfig, log: EventLog): Promise<Runn
       peer.stop();
       for (const agent of agents) agent.stop();
       await site.close();
-      log({ event: 'stopped', role: 'peer', stats: peer.stats() });
+      await telemetry?.close();
+      log({ event: 'stopped', role: 'peer', stats: peer.stats(), ...(telemetry ? { telemetry: telemetry.stats() } : {}) });
     },
   );
 }

@@ -256,6 +256,15 @@ export class SimConsensus {
     return slices;
   }
 
+  /** Hex hash of the plan certified for the interval starting at `intervalStartMs`, as the first peer holding one verified it. */
+  certifiedPlanHash(intervalStartMs: number): string | undefined {
+    for (const { node } of this.peers) {
+      const certified = node.certified(intervalStartMs);
+      if (certified) return toHex(certified.planHash);
+    }
+    return undefined;
+  }
+
   summary(): ConsensusSummary {
     const rejected: Record<string, number> = {};
     const add = (counts: Partial<Record<string, number>>) => {

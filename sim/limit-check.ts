@@ -25,22 +25,27 @@ export function checkLimits(device: SimulatedDevice, caps: DeviceCapabilities): 
   return violations;
 }
 
-/** Slack, kW, for float rounding in a feeder's sum. */
-const FEEDER_TOLERANCE_KW = 1e-6;
+/** A feeder node's limits as the checker reads them. */
+export interface FeederLimitSpec {
+  id: string;
+  importLimitKW: number;
+  exportLimitKW: number;
+}
 
 /**
- * Counts the feeders whose members' summed metered power (`powersKW[k]` for the member on feeder
- * `feederIds[k]`, positive = export) is outside the feeder's limits. Like `checkLimits`, it reads
- * only telemetry and the scenario's limits, never the planner's or envelope's view of them.
+ * Counts the feeders whose DERs' summed power over the last step (telemetry only, as
+ * `checkLimits`) is outside the feeder's import/export limits.
  */
-export function checkFeeders(powersKW: readonly number[], feederIds: readonly (string | undefined)[], limits: Record<string, { maxImportKW: number; maxExportKW: number }>): number {
-  const sums = new Map<string, number>();
-  feederIds.forEach((id, k) => {
-    if (id !== undefined && Object.hasOwn(limits, id)) sums.set(id, (sums.get(id) ?? 0) + powersKW[k]);
-  });
+export function checkFeederLimits(members: readonly { device: SimulatedDevice; feederId?: string }[], feeders: readonly FeederLimitSpec[]): number {
+  if (feeders.length === 0) return 0;
+  const sumKW = new Map<string, number>();
+  for (const m of members) {
+    if (m.feederId !== undefined) sumKW.set(m.feederId, (sumKW.get(m.feederId) ?? 0) + m.device.telemetryNow().powerKW);
+  }
   let violations = 0;
-  for (const [id, sum] of sums) {
-    if (sum > limits[id].maxExportKW + FEEDER_TOLERANCE_KW || sum < -limits[id].maxImportKW - FEEDER_TOLERANCE_KW) violations++;
+  for (const f of feeders) {
+    const kW = sumKW.get(f.id) ?? 0;
+    if (kW > f.exportLimitKW + TOLERANCE || kW < -f.importLimitKW - TOLERANCE) violations++;
   }
   return violations;
 }

@@ -3,9 +3,9 @@ import { deriveOffer } from '../actors/offer.js';
 import type { FlexibilityOffer } from '../protocol/offer.js';
 import { createLpBackend } from '../solver/backend.js';
 import { createPlanner, type Planner } from '../solver/planner.js';
+import { plannerFeederLimits } from '../services/feeders.js';
 import type { Fleet } from './fleet.js';
 import type { PreparedRun } from './run.js';
-import { feederLimitsOf } from './scenario.js';
 
 /** The perfect-foresight schedule: what the fleet would do knowing every actual value in advance. */
 export interface PerfectForesightSchedule {
@@ -23,8 +23,7 @@ export interface PerfectForesightSchedule {
  * Solves the whole window with actual prices and PV in one LP for the batteries and PV (one
  * bucket per battery class: the relaxation is within the aggregate planner's loss of the exact
  * optimum) and one LP per EV session: sessions share nothing, so the fleet problem separates
- * exactly into them (with feeder limits the EV sessions are planned outside the feeder rows, so
- * this reference may then break a feeder limit the VPP keeps). Always on HiGHS: the window LP has tens of thousands of variables, where
+ * exactly into them. Always on HiGHS: the window LP has tens of thousands of variables, where
  * glpk.js takes minutes (see the bench).
  */
 export async function solvePerfectForesight(run: PreparedRun, fleet: Fleet): Promise<PerfectForesightSchedule> {
@@ -101,6 +100,6 @@ function planWith(planner: Planner, run: PreparedRun, offers: FlexibilityOffer[]
     // Energy left in store is settled at the window's mean price, exactly as the passes are valued.
     terminalEnergy: { pricePerMWh: run.meanPricePerMWh },
     evUnmetPenaltyPerKWh: run.scenario.planning.evUnmetPenaltyPerKWh,
-    feederLimits: feederLimitsOf(run.scenario),
+    feederLimits: plannerFeederLimits(run.scenario.services?.feeders),
   });
 }

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { DateTime } from 'luxon';
 import { distributionSchema } from './random.js';
 import { csvMappingSchema } from './signals/csv-series.js';
+import { telemetryConfigSchema } from '../telemetry/config.js';
+import { servicesProblems, servicesSchema } from '../services/scenario.js';
 
 /** UTC epoch ms of an ISO-8601 time that ends in a zone offset ('Z', '+10:00'); undefined for anything else. */
 export function parseZonedIsoMs(text: string): number | undefined {
@@ -127,9 +129,6 @@ export const capacityMarketSchema = z.strictObject({
 });
 export type CapacityMarket = z.infer<typeof capacityMarketSchema>;
 
-/** Feeder nodes with limits (`feeders`): the summed power of the DERs whose group names the feeder, kW >= 0 each way. */
-const feedersSchema = z.record(z.string(), z.strictObject({ maxImportKW: z.number().nonnegative(), maxExportKW: z.number().nonnegative() }));
-
 /** A simulation scenario file (YAML or JSON). */
 export const scenarioSchema = z.strictObject({
   name: z.string(),
@@ -146,8 +145,6 @@ export const scenarioSchema = z.strictObject({
     /** Capacity prices and commitment rules for the co-optimisation; see `capacityMarketSchema`. */
     capacity: capacityMarketSchema.optional(),
   }),
-  /** Feeder limits by feeder id (fleet groups name their feeder with `feeder:`); see `feederLimitsOf`. */
-  feeders: feedersSchema.optional(),
   planning: z
     .strictObject({
       horizonH: z.number().positive().default(24),
@@ -200,6 +197,10 @@ export const scenarioSchema = z.strictObject({
       faults: z.array(roundFaultSchema).default([]),
     })
     .prefault({}),
+  /** Where the VPP pass's telemetry goes (`influx`: an InfluxDB 1.x); none written without it. */
+  telemetry: telemetryConfigSchema.optional(),
+  /** Grid services the fleet delivers in real time, and feeder limits (services/scenario.ts). */
+  services: servicesSchema.optional(),
 });
 export type Scenario = z.infer<typeof scenarioSchema>;
 
@@ -245,19 +246,12 @@ export function parseScenario(raw: unknown, origin: string): Scenario {
   if (capacity !== undefined && (capacity.periodMin * 60_000) % intervalMs !== 0) {
     throw new ScenarioError(`${origin}: market.capacity.periodMin ${capacity.periodMin} must be a multiple of market.intervalMin`);
   }
-  const groups = [...scenario.fleet.batteries, ...scenario.fleet.pv, ...(scenario.fleet.ev ? [scenario.fleet.ev] : [])];
-  for (const feeder of Object.keys(scenario.feeders ?? {})) {
-    if (!groups.some((g) => g.feeder === feeder)) throw new ScenarioError(`${origin}: feeders.${feeder}: no fleet group names this feeder (set feeder: ${feeder} on a group)`);
-  }
   for (const block of scenario.planning.blocks ?? []) {
     if ((block.periodMin * 60_000) % intervalMs !== 0) {
       throw new ScenarioError(`${origin}: planning.blocks periodMin ${block.periodMin} must be a multiple of market.intervalMin`);
     }
   }
+  const problems = servicesProblems(scenario.services, scenario.fleet);
+  if (problems.length > 0) throw new ScenarioError(`${origin}: invalid scenario\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return scenario;
-}
-
-/** The scenario's feeder limits as the planner takes them (`PlanRequest.feederLimits`); empty without `feeders`. */
-export function feederLimitsOf(scenario: Scenario): Record<string, { maxImportKW: number; maxExportKW: number }> {
-  return Object.fromEntries(Object.entries(scenario.feeders ?? {}).map(([id, lim]) => [id, { maxImportKW: lim.maxImportKW, maxExportKW: lim.maxExportKW }]));
 }

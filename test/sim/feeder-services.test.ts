@@ -6,7 +6,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { prepareRun, runSimulation, type RunResult } from '../../sim/run.js';
 import { parseScenario, ScenarioError, type Scenario } from '../../sim/scenario.js';
-import { checkFeeders } from '../../sim/limit-check.js';
 import { serviceMarketOf } from '../../sim/commitments.js';
 import { tempDir } from './helpers.js';
 
@@ -28,31 +27,21 @@ describe('feeder limits in plans', () => {
 
   it('the VPP keeps the feeder inside its limits where the uncontrolled homes do not, on either path', () => {
     for (const [transport, result] of Object.entries(results)) {
-      const safety = result.summary.safety as { feederViolations: number; baselineFeederViolations: number; limitViolations: number };
+      const safety = result.summary.safety as { feederViolations: number; limitViolations: number };
       assert.equal(safety.feederViolations, 0, transport);
       assert.equal(safety.limitViolations, 0, transport);
-      // The limit binds: without control the noon PV exceeds it.
-      assert.ok(safety.baselineFeederViolations > 0, `${transport}: baseline feeder violations ${safety.baselineFeederViolations}`);
       const peakKW = Math.max(...result.records.map((r) => r.fleetPowerKW));
       assert.ok(peakKW <= 150 + 1e-6, `${transport}: fleet peak ${peakKW} kW`);
+      // The limit binds: without control the noon PV exceeds it.
       assert.ok(Math.max(...result.records.map((r) => r.baselinePowerKW)) > 150);
     }
     assert.equal(results.memory.summary.resultHash, results.direct.summary.resultHash);
   });
 
-  it('the independent check counts each feeder outside its limits, and only limited ones', () => {
-    const limits = { a: { maxImportKW: 5, maxExportKW: 3 }, b: { maxImportKW: 1, maxExportKW: 1 } };
-    assert.equal(checkFeeders([2, 2, -0.5], ['a', 'a', 'b'], limits), 1);
-    assert.equal(checkFeeders([2, 1, -2], ['a', 'a', 'b'], limits), 1);
-    assert.equal(checkFeeders([-3, -3, 9], ['a', 'a', 'c'], limits), 1);
-    assert.equal(checkFeeders([1, 1, 1], ['a', undefined, 'b'], limits), 0);
-  });
-
-  it('scenario errors name the feeder and the capacity period', () => {
-    assert.throws(() => oneDay({ feeders: { 'street-9': { maxImportKW: 1, maxExportKW: 1 } } }), (e: Error) => e instanceof ScenarioError && /feeders\.street-9: no fleet group names this feeder/.test(e.message));
+  it('scenario errors name the capacity period and price', () => {
     const market = raw.market as Record<string, unknown>;
-    assert.throws(() => oneDay({ market: { ...market, capacity: { periodMin: 90 } } }), /market\.capacity\.periodMin 90 must be a multiple/);
-    assert.throws(() => oneDay({ feeders: { 'street-7': { maxImportKW: -1, maxExportKW: 1 } } }), /feeders\.street-7\.maxImportKW/);
+    assert.throws(() => oneDay({ market: { ...market, capacity: { periodMin: 90 } } }), (e: Error) => e instanceof ScenarioError && /market\.capacity\.periodMin 90 must be a multiple/.test(e.message));
+    assert.throws(() => oneDay({ market: { ...market, capacity: { reservePerMWh: 'cheap' } } }), /market\.capacity\.reservePerMWh/);
   });
 
   it('market.capacity becomes per-interval capacity prices, a symmetric band split half up, half down', () => {
