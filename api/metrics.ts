@@ -31,10 +31,9 @@ export class NodeMetrics {
     this.streamClients = new Gauge({ name: 'vpp_api_stream_clients', help: 'WebSocket clients of the live stream', registers });
     this.unsubscribe =
       feed?.subscribe((event: NodeEvent) => {
-        if (event.event === 'commit') {
-          commits.inc();
-          if (typeof event.commitMs === 'number' && Number.isFinite(event.commitMs)) roundLatency.observe(event.commitMs / 1000);
-        } else if (event.event === 'certified') commits.inc();
+        // One `plan` per decided (coordinator) or certified (peer) height.
+        if (event.event === 'plan') commits.inc();
+        else if (event.event === 'commit' && typeof event.commitMs === 'number' && Number.isFinite(event.commitMs)) roundLatency.observe(event.commitMs / 1000);
         else if (event.event === 'block') blocks.inc();
         else if (event.event === 'solve' && typeof event.solveMs === 'number') solve.observe(event.solveMs / 1000);
       }) ?? (() => {});

@@ -32,6 +32,9 @@ declare module 'fastify' {
   }
 }
 
+/** Where the OpenAPI UI is served; the document itself at `/docs/json`. */
+const DOCS_PREFIX = '/docs';
+
 /** The app with TypeBox typing its handlers. */
 export type ApiApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -45,9 +48,18 @@ export interface ApiServerOptions {
   runs?: RunStore;
 }
 
+/** A route as fastify registered it; `hidden` ones (the docs UI's own assets) are left out of the OpenAPI document. */
+export interface ApiRoute {
+  method: string;
+  url: string;
+  hidden: boolean;
+}
+
 /** A built app with the parts its owner closes. */
 export interface ApiServer {
   app: ApiApp;
+  /** Every route registered, from fastify's `onRoute` hook. */
+  routes: readonly ApiRoute[];
   metrics: NodeMetrics;
   runs: RunStore;
   stream: StreamHub;
@@ -88,9 +100,15 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
     bodyLimit: config.bodyLimitBytes,
     // Coercion only turns path and query strings into the numbers their schemas ask for; extra body fields are refused, not dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
+    // A node that stops must not wait on a client that keeps its connection open.
+    forceCloseConnections: true,
     logger: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const routes: ApiRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, hidden: (route.schema as { hide?: boolean } | undefined)?.hide === true });
+  });
 
   const tokenOf = (request: { headers: { authorization?: string }; query: unknown; routeOptions: { config: { tokenInQuery?: boolean } } }) => {
     const header = bearerToken(request.headers.authorization);
@@ -110,6 +128,8 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'VPP_ERR_API_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` }));
 
+  // First: its onRequest hook marks upgrade requests, so that one refused by a later hook (no token, rate limit) gets its socket closed.
+  await app.register(websocket, { options: { maxPayload: 4096 } });
   await app.register(rateLimit, {
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
@@ -117,12 +137,15 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
       const client = tokens.identify(bearerToken(request.headers.authorization));
       return client ? `token:${client.name}` : `ip:${request.ip}`;
     },
-    errorResponseBuilder: (_request, context) => ({ statusCode: 429, error: 'VPP_ERR_API_RATE_LIMITED', message: `rate limit of ${context.max} requests per ${context.after} exceeded` }),
+    // Thrown to the error handler, which answers with the code.
+    errorResponseBuilder: (_request, context) => Object.assign(new Error(`rate limit of ${context.max} requests per ${context.after} exceeded`), { statusCode: 429, code: 'VPP_ERR_API_RATE_LIMITED' }),
   });
   app.addHook('onRequest', async (request, reply) => {
-    // Unknown routes answer 404 to anyone.
-    if (request.routeOptions.url === undefined) return;
-    const refusal = tokens.refusal(request.routeOptions.config.access ?? 'read', tokenOf(request));
+    const url = request.routeOptions.url;
+    // Unknown routes answer 404 to anyone; the OpenAPI document and its UI hold no node data.
+    if (url === undefined) return;
+    const access = url === DOCS_PREFIX || url.startsWith(`${DOCS_PREFIX}/`) ? 'public' : (request.routeOptions.config.access ?? 'read');
+    const refusal = tokens.refusal(access, tokenOf(request));
     if (refusal) return reply.code(refusal.status).send({ error: refusal.code, message: refusal.message });
   });
   await app.register(swagger, {
@@ -132,8 +155,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false } });
-  await app.register(websocket, { options: { maxPayload: 4096 } });
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { deepLinking: false } });
 
   const stream = registerStreamRoute(app, { feed: options.feed, source: options.source, metrics });
   registerPageRoutes(app, metrics);
@@ -145,6 +167,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<ApiServ
   await app.ready();
   return {
     app,
+    routes,
     metrics,
     runs,
     stream,

@@ -22,6 +22,7 @@ import { NETWORK_TOPICS } from './topics.js';
 import { EventFeed } from './event-feed.js';
 import { coordinatorApiSource, peerApiSource, planStatus, telemetryEvent } from './api-source.js';
 import type { ApiSource } from '../api/source.js';
+import type { ApiServer } from '../api/server.js';
 
 /** Where a node writes its event lines. */
 export type EventLog = (event: Record<string, unknown>) => void;
@@ -31,6 +32,8 @@ export interface RunningNode {
   readonly id: string;
   done: Promise<void>;
   stop(): Promise<void>;
+  /** The operator API, when the config has an `api:` block. */
+  readonly api?: ApiServer & { url: string };
 }
 
 /** How often a node looks at its clock, wall ms. */
@@ -82,7 +85,7 @@ async function setUp(config: CoordinatorConfig | PeerConfig, role: string): Prom
 }
 
 /** The node's operator API when its config has an `api:` block (fastify is loaded only then). */
-async function startNodeApi(config: CoordinatorConfig | PeerConfig, feed: EventFeed, source: ApiSource): Promise<{ url: string; close(): Promise<void> } | undefined> {
+async function startNodeApi(config: CoordinatorConfig | PeerConfig, feed: EventFeed, source: ApiSource): Promise<(ApiServer & { url: string }) | undefined> {
   if (!config.api) return undefined;
   const { startApiServer } = await import('../api/server.js');
   return startApiServer({ config: config.api, source, feed });
@@ -143,7 +146,7 @@ export async function startCoordinator(config: CoordinatorConfig, sink: EventLog
   coordinator.start();
   const api = await startNodeApi(config, feed, coordinatorApiSource({ id: coordinator.id, networkId: config.networkId, run, validators: config.validators.length, now, coordinator, ...(ledger ? { ledger } : {}) }));
   log({ event: 'started', role: 'coordinator', id: coordinator.id, transport: setup.transport.name, ...(api ? { api: api.url } : {}) });
-  return loop(
+  const node = loop(
     coordinator.id,
     setup,
     async () => {
@@ -159,6 +162,7 @@ export async function startCoordinator(config: CoordinatorConfig, sink: EventLog
       log({ event: 'stopped', role: 'coordinator', stats: coordinator.stats() });
     },
   );
+  return api ? { ...node, api } : node;
 }
 
 /** The DERs a peer runs: simulated members of the scenario's fleet, or devices behind their adapters. */
@@ -228,7 +232,7 @@ export async function startPeer(config: PeerConfig, sink: EventLog): Promise<Run
   let offeredHeight = 0;
   // Steps run on the step grid from the first whole step after start (a live site joins mid-window).
   let stepMs = startMs + Math.max(0, Math.ceil((now() - startMs) / run.stepMs)) * run.stepMs;
-  return loop(
+  const node = loop(
     peer.id,
     setup,
     async () => {
@@ -273,4 +277,5 @@ export async function startPeer(config: PeerConfig, sink: EventLog): Promise<Run
       log({ event: 'stopped', role: 'peer', stats: peer.stats() });
     },
   );
+  return api ? { ...node, api } : node;
 }

@@ -41,7 +41,8 @@ export function registerStreamRoute(app: ApiApp, deps: { feed?: EventFeed; sourc
     '/api/stream',
     {
       websocket: true,
-      config: { tokenInQuery: true },
+      // @fastify/websocket hides its routes from the OpenAPI document; this one is part of the API.
+      config: { tokenInQuery: true, swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, hide: false }, url }) },
       schema: { tags: ['stream'], summary: 'WebSocket: live telemetry, plans, commits and blocks as JSON messages', querystring: StreamQuery, response: { ...errorResponses } },
     },
     (socket) => {
