@@ -19,7 +19,7 @@ section.wide{grid-column:1/-1;max-height:none}h2{font-size:1rem;margin:.2rem 0 .
 .kpi b{display:block;font-size:1.25rem}table{border-collapse:collapse;font-size:.8rem;width:100%}
 th,td{padding:2px 8px;text-align:left;border-bottom:1px solid #eee}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .state-dispatching,.state-committed{color:#1a7f37}.state-fault,.state-offline{color:#b42318}.muted{color:#888}
-iframe{width:100%;height:900px;border:1px solid #ddd;background:#fff}button{cursor:pointer}[hidden]{display:none!important}`;
+iframe{width:100%;height:1000px;border:1px solid #ddd;background:#fff}button{cursor:pointer}[hidden]{display:none!important}`;
 
 const SCRIPT = `
 const params = new URLSearchParams(location.search);
@@ -165,6 +165,7 @@ export function renderDashboard(): string {
 <body data-updates="0" data-points="0">
 <header><h1 id="title">VPP</h1><span id="who"></span><span id="now"></span><span>updates <b id="updates">0</b></span><span id="conn">connecting</span></header>
 <main>
+<section class="wide" id="run" hidden><h2 id="run-title"></h2><div id="run-summary"></div><iframe id="run-report" title="simulation report" sandbox="allow-scripts"></iframe></section>
 <section class="wide node"><div class="kpis">
 <div class="kpi">height<b id="k-height">–</b></div><div class="kpi">round<b id="k-round">–</b></div><div class="kpi">commits<b id="k-commits">–</b></div>
 <div class="kpi">round changes<b id="k-changes">–</b></div><div class="kpi">chain height<b id="k-chain">–</b></div>
@@ -174,7 +175,6 @@ export function renderDashboard(): string {
 <section class="node"><h2>Current plan</h2><div id="plan"><p class="muted">no plan yet</p></div></section>
 <section class="node"><h2>Balances</h2><div id="balances"></div></section>
 <section><h2>Simulation runs</h2><div id="runs"></div></section>
-<section class="wide" id="run" hidden><h2 id="run-title"></h2><div id="run-summary"></div><iframe id="run-report" title="simulation report" sandbox="allow-scripts"></iframe></section>
 </main>
 <script>${uplot.script}</script>
 <script>${SCRIPT}</script>
