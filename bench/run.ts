@@ -11,6 +11,7 @@ import { benchRoundTime } from './round-time.js';
 import { benchTransport } from './transport.js';
 import { benchConsensus } from './consensus.js';
 import { benchChain } from './chain.js';
+import { benchApi } from './api.js';
 import { availableParallelism, cpus, platform, arch } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -312,6 +313,10 @@ print();
 print('8. Settlement ledger: blocks appended per second, verify and replay of a 10,000-block chain');
 const chainBench = await benchChain();
 print(chainBench.table);
+print();
+print('9. Operator API on loopback: requests/s on a live node\'s status endpoint, WebSocket fan-out to 100 clients');
+const apiBench = await benchApi();
+print(apiBench.table);
 const wallS = (performance.now() - benchStart) / 1000;
 print(`bench wall time: ${wallS.toFixed(1)} s`);
 
@@ -331,6 +336,7 @@ writeFileSync(
       consensus: { plan: consensusBench.plan, rows: consensusBench.rows, roundTime: roundTimeBench.rows },
       devices: deviceBench.rows,
       chain: chainBench.rows,
+      api: apiBench.rows,
       wallS,
       table: out.join('\n'),
     },
