@@ -21,20 +21,15 @@ export function registerRunRoutes(app: ApiApp, runs: RunStore): void {
     { schema: { tags, summary: "A finished run's summary.json", params: RunParams, response: { 200: Type.Record(Type.String(), Type.Unknown()), 409: errorResponses[400], ...errorResponses } } },
     (request) => JSON.parse(runs.read(request.params.id, 'summary').toString('utf8')) as Record<string, unknown>,
   );
-  app.get(
-    '/api/runs/:id/timeseries',
-    { schema: { tags, summary: "A finished run's timeseries.csv", params: RunParams, produces: ['text/csv'], response: { 200: Type.String(), 409: errorResponses[400], ...errorResponses } } },
-    async (request, reply) => {
-      reply.type('text/csv; charset=utf-8');
-      return runs.read(request.params.id, 'timeseries').toString('utf8');
-    },
-  );
-  app.get(
-    '/api/runs/:id/report',
-    { schema: { tags, summary: "A finished run's self-contained report.html", params: RunParams, produces: ['text/html'], response: { 200: Type.String(), 409: errorResponses[400], ...errorResponses } } },
-    async (request, reply) => {
-      reply.type('text/html; charset=utf-8');
-      return runs.read(request.params.id, 'report').toString('utf8');
-    },
-  );
+  const textFile = (file: 'timeseries' | 'report', mediaType: string, summary: string) =>
+    app.get(
+      `/api/runs/:id/${file}`,
+      { schema: { tags, summary, params: RunParams, produces: [mediaType], response: { 200: Type.String(), 409: errorResponses[400], ...errorResponses } } },
+      async (request, reply) => {
+        reply.type(`${mediaType}; charset=utf-8`);
+        return runs.read(request.params.id, file).toString('utf8');
+      },
+    );
+  textFile('timeseries', 'text/csv', "A finished run's timeseries.csv");
+  textFile('report', 'text/html', "A finished run's self-contained report.html");
 }
