@@ -121,7 +121,7 @@ export async function startCoordinator(config: CoordinatorConfig, sink: EventLog
   const log = feed.log;
   const setup = await setUp(config, 'coordinator');
   const { run, now } = setup;
-  const { planMaker } = await runPlanMaker(run, config, runForecaster(run, config), (solve) => feed.stream({ event: 'solve', ...solve }));
+  const { planMaker } = await runPlanMaker(run, config, runForecaster(run, config), (solve) => feed.live && feed.stream({ event: 'solve', ...solve }));
   const { intervalMs, startMs } = run.grid;
   const ledger = config.chain ? await Ledger.open(config.chain.dir, { genesis: loadGenesisFile(config.chain.genesis), clock: now }) : undefined;
   if (ledger) log({ event: 'chain', dir: config.chain!.dir, height: ledger.head.height, head: ledger.head.hash });
@@ -140,7 +140,7 @@ export async function startCoordinator(config: CoordinatorConfig, sink: EventLog
       ),
     onDecide: (decision, commitMs) => {
       log({ event: 'commit', height: decision.height, intervalStart: new Date(decision.intervalStartMs).toISOString(), round: decision.commit.round, planHash: toHex(decision.commit.planHash), offers: decision.offerIds.length, ders: Object.keys(decision.plan.setpointsKW).length, commitMs });
-      feed.stream({ event: 'plan', ...planStatus(decision.height, decision.intervalStartMs, decision.commit.round, decision.commit.planHash, decision.plan) });
+      if (feed.live) feed.stream({ event: 'plan', ...planStatus(decision.height, decision.intervalStartMs, decision.commit.round, decision.commit.planHash, decision.plan) });
     },
   });
   coordinator.start();
@@ -222,7 +222,7 @@ export async function startPeer(config: PeerConfig, sink: EventLog): Promise<Run
     ...setup.node,
     agents,
     planTimeoutMs,
-    onCertified: (plan) => feed.stream({ event: 'plan', ...planStatus(plan.height, plan.intervalStartMs, plan.round, plan.planHash, plan.plan) }),
+    onCertified: (plan) => feed.live && feed.stream({ event: 'plan', ...planStatus(plan.height, plan.intervalStartMs, plan.round, plan.planHash, plan.plan) }),
   });
   peer.start();
   let adapterErrors = 0;

@@ -24,6 +24,7 @@ function certificateView(h: CertificateHolding) {
   return { ...h.certificate, holder: h.holder, retired: h.retired };
 }
 
+/** Registers the chain routes; they answer 404 on a node that keeps no chain. */
 export function registerChainRoutes(app: ApiApp, source: ApiSource): void {
   const tags = ['chain'];
   const ledger = (): ApiLedger => {

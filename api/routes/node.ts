@@ -4,6 +4,7 @@ import { ConsensusStatusSchema, DerStatusSchema, errorResponses, HeightParams, N
 import { ApiError, type ApiApp } from '../server.js';
 import type { ApiSource } from '../source.js';
 
+/** Registers the node's read routes on `app`. */
 export function registerNodeRoutes(app: ApiApp, source: ApiSource): void {
   const tags = ['node'];
   app.get('/api/status', { schema: { tags, summary: 'The node at a glance', response: { 200: NodeStatusSchema, ...errorResponses } } }, () => source.status());

@@ -5,6 +5,7 @@ import type { NodeMetrics } from '../metrics.js';
 import { errorResponses } from '../schemas.js';
 import type { ApiApp } from '../server.js';
 
+/** Registers the dashboard page and `/metrics`. */
 export function registerPageRoutes(app: ApiApp, metrics: NodeMetrics): void {
   const page = renderDashboard();
   app.get(

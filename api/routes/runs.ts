@@ -4,6 +4,7 @@ import { errorResponses, RunParams, RunStatusSchema, StartRunBody } from '../sch
 import type { ApiApp } from '../server.js';
 import type { RunStore } from '../runs.js';
 
+/** Registers the simulation-run routes over `runs`. */
 export function registerRunRoutes(app: ApiApp, runs: RunStore): void {
   const tags = ['runs'];
   app.get('/api/runs', { schema: { tags, summary: 'Runs started here, found in the runs folder, or opened read-only', response: { 200: Type.Array(RunStatusSchema), ...errorResponses } } }, () => runs.list());

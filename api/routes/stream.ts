@@ -24,6 +24,7 @@ export interface StreamHub {
   close(): void;
 }
 
+/** Registers `/api/stream`, fed by `deps.feed`; returns its client set. */
 export function registerStreamRoute(app: ApiApp, deps: { feed?: EventFeed; source?: ApiSource; metrics: NodeMetrics }): StreamHub {
   const sockets = new Set<WebSocket>();
   let dropped = 0;
