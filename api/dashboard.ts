@@ -61,7 +61,7 @@ function redraw() {
     const line = (label, stroke, scale, extra) => Object.assign({ label, stroke, scale, width: 1.5, spanGaps: true }, extra || {});
     chart = new uPlot({ width: Math.max(480, $('chart').clientWidth - 10), height: 280, scales: { x: { time: true } },
       series: [{}, line('planned fleet kW', '#1f77b4', 'kW'), line('measured fleet kW', '#2ca02c', 'kW', { points: { show: true } }), line('price /MWh', '#d62728', 'p', { dash: [4, 3] })],
-      axes: [{}, { scale: 'kW', label: 'kW' }, { scale: 'p', side: 1, label: 'price per MWh', grid: { show: false } }] }, data, $('chart'));
+      axes: [{ space: 90 }, { scale: 'kW', label: 'kW' }, { scale: 'p', side: 1, label: 'price per MWh', grid: { show: false } }] }, data, $('chart'));
   } else chart.setData(data);
 }
 function showPlan(plan) {
@@ -76,8 +76,10 @@ function showPlan(plan) {
 }
 function showFleet(ders) {
   kpi('k-ders', ders.length);
-  const total = ders.reduce((s, d) => s + (typeof d.powerKW === 'number' ? d.powerKW : 0), 0);
-  kpi('k-power', ders.some((d) => typeof d.powerKW === 'number') ? num(total) : '–');
+  // Measured power where the node reads devices (peer), else the planned setpoints (coordinator).
+  const measured = ders.some((d) => typeof d.powerKW === 'number');
+  const total = ders.reduce((s, d) => s + ((measured ? d.powerKW : d.setpointKW) || 0), 0);
+  kpi('k-power', ders.length ? num(total) : '–');
   $('fleet').innerHTML = '<table><tr><th>DER</th><th>kind</th><th>owner</th><th>state</th><th>SoC</th><th>kWh</th><th>kW</th><th>setpoint kW</th></tr>' +
     ders.map((d) => '<tr><td>' + esc(d.derId) + '</td><td>' + esc(d.kind) + '</td><td>' + esc(d.ownerId) + '</td><td class="state-' + esc(d.state) + '">' + esc(d.state) +
       '</td><td class="n">' + (typeof d.socFrac === 'number' ? (100 * d.socFrac).toFixed(1) + ' %' : '') + '</td><td class="n">' + num(d.energyKWh) +
