@@ -4,7 +4,7 @@ import type { ApiRole } from '../api/config.js';
 /** `vpp api-token --name N --role R`: a new token (shown once) and the line its node config keeps. */
 export function apiTokenCommand(options: { name: string; role: ApiRole }): void {
   const { token, sha256 } = newToken();
-  process.stdout.write(`token: ${token}\nconfig: { name: ${options.name}, role: ${options.role}, sha256: ${sha256} }\n`);
+  process.stdout.write(`token: ${token}\n# add under api.tokens in the node config (the node keeps only this hash):\n- { name: ${options.name}, role: ${options.role}, sha256: ${sha256} }\n`);
 }
 
 /** `vpp dashboard --results DIR`: the dashboard on finished results folders only, read-only, until SIGINT/SIGTERM. */

@@ -88,6 +88,11 @@ describe('operator API on a running coordinator and peer', () => {
     assert.ok(certificates.total > 0 && certificates.certificates.length === 3, 'sunny PV earned certificates');
     assert.equal((await read(`${c}/api/certificates/${encodeURIComponent(certificates.certificates[0].id)}`)).id, certificates.certificates[0].id);
     assert.equal((await call(`${c}/api/chain/blocks/999999`, { token: net.readToken })).status, 404);
+    for (const [path, field] of [['/api/plans/abc', 'params.height'], ['/api/chain/blocks?limit=0', 'querystring.limit'], ['/api/certificates?colour=red', 'querystring.colour']]) {
+      const bad = await call(`${c}${path}`, { token: net.readToken });
+      assert.equal(bad.status, 400, path);
+      assert.equal(bad.body.field, field, path);
+    }
     assert.equal((await call(`${p}/api/chain`, { token: net.readToken })).body.error, 'VPP_ERR_API_NO_CHAIN');
   });
 
