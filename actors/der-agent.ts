@@ -53,6 +53,11 @@ export class DerAgent {
     return this.meta.ownerId;
   }
 
+  /** Feeder the device hangs on, when its fleet says. */
+  get feederId(): string | undefined {
+    return this.meta.feederId;
+  }
+
   /** The device's static capabilities. */
   capabilities(): DeviceCapabilities {
     return this.adapter.capabilities();

@@ -12,6 +12,8 @@ import { benchTransport } from './transport.js';
 import { benchConsensus } from './consensus.js';
 import { benchChain } from './chain.js';
 import { benchApi } from './api.js';
+import { benchTelemetry } from './telemetry.js';
+import { benchServices } from './services.js';
 import { availableParallelism, cpus, platform, arch } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -317,6 +319,14 @@ print();
 print('9. Operator API on loopback: requests/s on a live node\'s status endpoint, WebSocket fan-out to 100 clients');
 const apiBench = await benchApi();
 print(apiBench.table);
+print();
+print('10. Telemetry into influxd: points per second one per request beside batched, and the cost to a simulation');
+const telemetryBench = await benchTelemetry();
+print(telemetryBench.table);
+print();
+print('11. Real-time services: time per 2-s regulation step (RegD example fleet scaled: dispatch by headroom, envelope, physics, independent checks)');
+const servicesBench = await benchServices();
+print(servicesBench.table);
 const wallS = (performance.now() - benchStart) / 1000;
 print(`bench wall time: ${wallS.toFixed(1)} s`);
 
@@ -337,6 +347,8 @@ writeFileSync(
       devices: deviceBench.rows,
       chain: chainBench.rows,
       api: apiBench.rows,
+      telemetry: telemetryBench.rows,
+      services: servicesBench.rows,
       wallS,
       table: out.join('\n'),
     },

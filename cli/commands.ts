@@ -22,7 +22,7 @@ interface CommonOptions {
 }
 
 /** `vpp sim`: run a scenario and write its results. */
-export async function simCommand(scenarioPath: string, options: CommonOptions & { out: string; progress: boolean; transport?: SimTransportKind | 'direct'; nats?: string }): Promise<void> {
+export async function simCommand(scenarioPath: string, options: CommonOptions & { out: string; progress: boolean; transport?: SimTransportKind | 'direct'; nats?: string; influx?: string }): Promise<void> {
   const scenario = loadScenario(scenarioPath);
   const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} intervals | ETA {eta}s', stream: process.stderr }, Presets.shades_classic) : undefined;
   let started = false;
@@ -34,6 +34,7 @@ export async function simCommand(scenarioPath: string, options: CommonOptions & 
     dataDir: options.data,
     transport: options.transport,
     natsServers: options.nats,
+    influx: options.influx,
     chainDir: join(options.out, 'chain'),
     onProgress: bar
       ? (done, total) => {
@@ -44,13 +45,13 @@ export async function simCommand(scenarioPath: string, options: CommonOptions & 
       : undefined,
   });
   bar?.stop();
-  const files = writeResults(options.out, result.summary, result.records, result.csv);
+  const files = writeResults(options.out, result.summary, result.records, result.csv, result.serviceCharts);
   process.stdout.write(`${JSON.stringify(headline(result.summary), null, 2)}\nwrote ${files.join(', ')}\n`);
 }
 
 /** The summary fields a person reads first. */
 function headline(summary: Record<string, unknown>): Record<string, unknown> {
-  const keys = ['scenario', 'currency', 'forecast', 'valueVpp', 'valueBaseline', 'valuePerfectForesight', 'capturedPct', 'ev', 'safety', 'solver', 'resultHash', 'wallS'];
+  const keys = ['scenario', 'currency', 'forecast', 'valueVpp', 'valueBaseline', 'valuePerfectForesight', 'capturedPct', 'ev', 'safety', 'services', 'solver', 'telemetry', 'resultHash', 'wallS'];
   return Object.fromEntries(keys.filter((k) => k in summary).map((k) => [k, summary[k]]));
 }
 

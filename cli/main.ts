@@ -31,6 +31,7 @@ program
   .addOption(dataOption())
   .addOption(new Option('--transport <kind>', "network the VPP pass runs through (default: the scenario's consensus.transport, else memory)").choices(['memory', 'nats', 'libp2p', 'direct']))
   .option('--nats <url>', 'NATS server URL(s) for --transport nats (default: the scenario\'s consensus.natsServers, else nats://127.0.0.1:4222)')
+  .option('--influx <url>', "write the VPP pass's telemetry to this InfluxDB 1.x, e.g. http://127.0.0.1:8086/vpp (the path names the database; default: the scenario's telemetry.influx)")
   .option('--no-progress', 'no progress bar')
   .action(simCommand);
 

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { deviceConfigSchema } from '../actors/devices/registry.js';
 import { fromHex } from '../protocol/keys.js';
 import { apiConfigSchema } from '../api/config.js';
+import { telemetryConfigSchema } from '../telemetry/config.js';
 
 const publicKeyHex = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters (an ed25519 public key)');
 const isoTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'expected an ISO 8601 time with offset');
@@ -44,6 +45,8 @@ const commonShape = {
   data: z.string().optional(),
   /** Operator API and dashboard (absent: the node serves nothing). */
   api: apiConfigSchema.optional(),
+  /** Where the node's telemetry goes (`influx`: an InfluxDB 1.x); none written without it. */
+  telemetry: telemetryConfigSchema.optional(),
 };
 
 /** `vpp coordinator` config. */

@@ -11,6 +11,7 @@ import { toHex, type KeyPair, type SignatureVerifier } from '../protocol/keys.js
 import type { FlexibilityOffer } from '../protocol/offer.js';
 import { SignedRound, type HeightGrid, type RoundDecision, type RoundStats, type SignedRoundOptions, type RoundValue } from '../protocol/round/index.js';
 import type { Transport } from '../protocol/transport/index.js';
+import type { DecodeMemo } from '../protocol/decode-memo.js';
 import { createNodeCryptoVerifier } from '../protocol/verifier-node-crypto.js';
 import { OfferPool, type OfferRejectCode } from './offer-pool.js';
 import type { PlanMaker, PlanValidation } from './planning.js';
@@ -39,10 +40,12 @@ export interface CoordinatorOptions {
   clock?: () => number;
   /** Signature verifier for offers and consensus; default node:crypto (memoized by the round). */
   verifier?: SignatureVerifier;
+  /** Payloads decoded by other nodes of this process (see `DecodeMemo`). */
+  decodeMemo?: DecodeMemo;
   /** Replay window of offers and consensus envelopes, ms of `clock` (default 30,000). */
   replayWindowMs?: number;
   /** Anything else the signed round takes (timers, timeouts, injected faults). */
-  round?: Partial<Omit<SignedRoundOptions, 'transport' | 'networkId' | 'keyPair' | 'validators' | 'grid' | 'getPlan' | 'validatePlan' | 'onDecide' | 'clock' | 'replayWindowMs' | 'verifier'>>;
+  round?: Partial<Omit<SignedRoundOptions, 'transport' | 'networkId' | 'keyPair' | 'validators' | 'grid' | 'getPlan' | 'validatePlan' | 'onDecide' | 'clock' | 'replayWindowMs' | 'verifier' | 'decodeMemo'>>;
   limits?: WireLimits;
   /**
    * Settlement chain this node keeps: every decided height becomes a block with its commit
@@ -104,6 +107,7 @@ export class Coordinator {
       clock,
       replayWindowMs: options.replayWindowMs,
       limits: options.limits,
+      decodeMemo: options.decodeMemo,
     });
     // Commits are trusted for their certificate, not for who relays them: a second signer with the
     // same key is harmless here (peers do not run commits through a replay guard).
@@ -119,6 +123,7 @@ export class Coordinator {
       clock,
       replayWindowMs: options.replayWindowMs,
       ...(options.verifier ? { verifier: options.verifier } : {}),
+      decodeMemo: options.decodeMemo,
       limits: options.limits,
       getPlan: (_height, intervalStartMs) => this.propose(intervalStartMs),
       validatePlan: (_height, intervalStartMs, value) => this.validate(intervalStartMs, value),

@@ -4,6 +4,7 @@
  * peer key that offers it (or to the key a registry names), so no peer can offer another's device.
  * A peer that re-sends its offers for an interval replaces its earlier envelope.
  */
+import type { DecodeMemo } from '../protocol/decode-memo.js';
 import { decodeEnvelope, type WireLimits } from '../protocol/envelope.js';
 import type { WireErrorCode } from '../protocol/errors.js';
 import { toHex, type SignatureVerifier } from '../protocol/keys.js';
@@ -48,6 +49,8 @@ export interface OfferPoolOptions {
   /** Intervals ahead of the clock an offer may be for (default 2). */
   maxIntervalsAhead?: number;
   limits?: WireLimits;
+  /** Payloads decoded by other nodes of this process. */
+  decodeMemo?: DecodeMemo;
 }
 
 /** Verified offers by interval; see the module comment. */
@@ -120,6 +123,7 @@ export class OfferPool {
       acceptTypes: ['offer'],
       isKnownSender: allowedSenders === undefined ? undefined : (key) => allowedSenders.has(toHex(key)),
       limits: this.options.limits,
+      memo: this.options.decodeMemo,
     });
     if (!decoded.ok) return decoded.error.code;
     const { envelope, message } = decoded;

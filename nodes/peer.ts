@@ -8,6 +8,7 @@ import type { DerAgent } from '../actors/der-agent.js';
 import type { PlanSlice } from '../actors/der-actor.js';
 import { setpointForPlan } from '../actors/offer.js';
 import { verifyCommitCertificate } from '../protocol/certificate.js';
+import type { DecodeMemo } from '../protocol/decode-memo.js';
 import { decodeEnvelope, EnvelopeSigner, peekEnvelope, type WireLimits } from '../protocol/envelope.js';
 import type { WireErrorCode } from '../protocol/errors.js';
 import { equalBytes, toHex, type KeyPair, type SignatureVerifier } from '../protocol/keys.js';
@@ -49,6 +50,8 @@ export interface PeerNodeOptions {
   clock?: () => number;
   /** Signature verifier for commits; default node:crypto. */
   verifier?: SignatureVerifier;
+  /** Payloads decoded by other nodes of this process (see `DecodeMemo`). */
+  decodeMemo?: DecodeMemo;
   limits?: WireLimits;
   /** Called once per newly certified interval. */
   onCertified?(plan: CertifiedPlan): void;
@@ -200,7 +203,7 @@ export class PeerNode {
       return;
     }
     const { networkId, limits, grid } = this.options;
-    const decoded = decodeEnvelope(data, { networkId, verifier: this.verifier, acceptTypes: ['commit'], isKnownSender: (key) => this.validatorSet.has(toHex(key)), limits });
+    const decoded = decodeEnvelope(data, { networkId, verifier: this.verifier, acceptTypes: ['commit'], isKnownSender: (key) => this.validatorSet.has(toHex(key)), limits, memo: this.options.decodeMemo });
     if (!decoded.ok) return this.reject(decoded.error.code);
     const commit = decoded.message;
     const height = heightOf(commit.intervalStartMs, grid);
@@ -208,7 +211,7 @@ export class PeerNode {
     // The decoder already checked planHash == planHash(plan) for a commit that carries its plan.
     if (commit.plan === undefined) return this.reject('VPP_ERR_COMMIT_NO_PLAN');
     const known = this.certifiedPlans.get(height);
-    const check = verifyCommitCertificate(commit, { networkId, verifier: this.verifier, validators: this.options.validators, limits });
+    const check = verifyCommitCertificate(commit, { networkId, verifier: this.verifier, validators: this.options.validators, limits, memo: this.options.decodeMemo });
     if (!check.ok) return this.reject(check.error.code);
     if (known !== undefined) {
       this.counters.conflictingCommits++;

@@ -23,6 +23,7 @@ import { EventFeed } from './event-feed.js';
 import { coordinatorApiSource, peerApiSource, planStatus, telemetryEvent } from './api-source.js';
 import type { ApiSource } from '../api/source.js';
 import type { ApiServer } from '../api/server.js';
+import { commitPoints, openNodeTelemetry, siteIntervalPoints } from './node-telemetry.js';
 
 /** Where a node writes its event lines. */
 export type EventLog = (event: Record<string, unknown>) => void;
@@ -124,6 +125,7 @@ export async function startCoordinator(config: CoordinatorConfig, sink: EventLog
   const { planMaker } = await runPlanMaker(run, config, runForecaster(run, config), (solve) => feed.live && feed.stream({ event: 'solve', ...solve }));
   const { intervalMs, startMs } = run.grid;
   const ledger = config.chain ? await Ledger.open(config.chain.dir, { genesis: loadGenesisFile(config.chain.genesis), clock: now }) : undefined;
+  const telemetry = openNodeTelemetry(config, log);
   if (ledger) log({ event: 'chain', dir: config.chain!.dir, height: ledger.head.height, head: ledger.head.hash });
   const coordinator = new Coordinator({
     ...setup.node,
@@ -141,6 +143,7 @@ export async function startCoordinator(config: CoordinatorConfig, sink: EventLog
     onDecide: (decision, commitMs) => {
       log({ event: 'commit', height: decision.height, intervalStart: new Date(decision.intervalStartMs).toISOString(), round: decision.commit.round, planHash: toHex(decision.commit.planHash), offers: decision.offerIds.length, ders: Object.keys(decision.plan.setpointsKW).length, commitMs });
       if (feed.live) feed.stream({ event: 'plan', ...planStatus(decision.height, decision.intervalStartMs, decision.commit.round, decision.commit.planHash, decision.plan) });
+      telemetry?.write(commitPoints(coordinator.id, decision, commitMs));
     },
   });
   coordinator.start();
@@ -159,7 +162,8 @@ export async function startCoordinator(config: CoordinatorConfig, sink: EventLog
       await coordinator.settled();
       coordinator.stop();
       await ledger?.close();
-      log({ event: 'stopped', role: 'coordinator', stats: coordinator.stats() });
+      await telemetry?.close();
+      log({ event: 'stopped', role: 'coordinator', stats: coordinator.stats(), ...(telemetry ? { telemetry: telemetry.stats() } : {}) });
     },
   );
   return api ? { ...node, api } : node;
@@ -178,7 +182,7 @@ interface Site {
 async function openSite(config: PeerConfig, run: PreparedRun, now: () => number, planTimeoutMs: number, clock: SimulatedClock): Promise<Site> {
   if (config.devices) {
     const links = new DeviceLinks();
-    const adapters = config.devices.map((device) => createAdapter(device, { links, holdMs: run.stepMs, now }));
+    const adapters = await Promise.all(config.devices.map((device) => createAdapter(device, { links, holdMs: run.stepMs, now })));
     await Promise.all(adapters.map((a) => a.open()));
     return {
       agents: adapters.map((adapter) => new DerAgent({ adapter, ownerId: config.owner, planTimeoutMs, clock })),
@@ -218,6 +222,7 @@ export async function startPeer(config: PeerConfig, sink: EventLog): Promise<Run
   const planTimeoutMs = planTimeoutMsOf(run.scenario);
   const site = await openSite(config, run, now, planTimeoutMs, clock);
   const { agents } = site;
+  const telemetry = openNodeTelemetry(config, log);
   const peer = new PeerNode({
     ...setup.node,
     agents,
@@ -260,6 +265,7 @@ export async function startPeer(config: PeerConfig, sink: EventLog): Promise<Run
           log({ event: 'interval', intervalStart: new Date(t).toISOString(), certified: peer.certified(t) !== undefined, followed, safeDefault: agents.length - followed });
           adapterErrors += agents.filter((a) => a.state === 'fault' || a.lastTelemetry?.online === false).length;
           if (feed.live) feed.stream(telemetryEvent(source, t, run.pricePerMWh[(t - startMs) / intervalMs]));
+          if (telemetry) telemetry.write(await siteIntervalPoints(agents, t, (agent) => peer.sliceFor(agent, t)?.setpointsKW[0], peer.certified(t)));
           // The interval that just ended is metered and signed now (the first call sets the registers).
           await peer.publishMeter(t - intervalMs);
         } else {
@@ -274,7 +280,8 @@ export async function startPeer(config: PeerConfig, sink: EventLog): Promise<Run
       peer.stop();
       for (const agent of agents) agent.stop();
       await site.close();
-      log({ event: 'stopped', role: 'peer', stats: peer.stats() });
+      await telemetry?.close();
+      log({ event: 'stopped', role: 'peer', stats: peer.stats(), ...(telemetry ? { telemetry: telemetry.stats() } : {}) });
     },
   );
   return api ? { ...node, api } : node;

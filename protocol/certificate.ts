@@ -3,6 +3,7 @@
  * plan committed. Each embedded precommit is a full signed envelope and is verified on its own.
  */
 import type { WireError } from './errors.js';
+import type { DecodeMemo } from './decode-memo.js';
 import { decodeEnvelope, type WireLimits } from './envelope.js';
 import { equalBytes, toHex, type SignatureVerifier } from './keys.js';
 import type { CommitMessage } from './messages.js';
@@ -22,7 +23,7 @@ export type CertificateResult = { ok: true; signers: Uint8Array[] } | { ok: fals
  */
 export function verifyCommitCertificate(
   commit: CommitMessage,
-  options: { networkId: string; verifier: SignatureVerifier; validators: readonly Uint8Array[]; limits?: WireLimits },
+  options: { networkId: string; verifier: SignatureVerifier; validators: readonly Uint8Array[]; limits?: WireLimits; memo?: DecodeMemo },
 ): CertificateResult {
   const validatorSet = new Set(options.validators.map(toHex));
   const signers = new Map<string, Uint8Array>();
@@ -33,6 +34,7 @@ export function verifyCommitCertificate(
       acceptTypes: ['precommit'],
       isKnownSender: (key) => validatorSet.has(toHex(key)),
       limits: options.limits,
+      memo: options.memo,
     });
     if (!decoded.ok) return { ok: false, error: { code: decoded.error.code, reason: `certificate precommits[${index}]: ${decoded.error.reason}` } };
     const vote = decoded.message;

@@ -16,7 +16,8 @@ import type { WireError, WireErrorCode } from './errors.js';
 import { EncodeError } from './errors.js';
 import { envelopeId, offerSetHash, planHash } from './hashes.js';
 import { equalBytes, sign, type KeyPair, type SignatureVerifier } from './keys.js';
-import { MESSAGE_SCHEMAS, isMessageType, type Message, type MessageOf, type MessageType } from './messages.js';
+import { MESSAGE_SCHEMAS, fromWire, isMessageType, toWire, type Message, type MessageOf, type MessageType } from './messages.js';
+import type { DecodeMemo } from './decode-memo.js';
 import type { ReplayGuard } from './replay-guard.js';
 
 /** First element of the signed bytes: the domain-separation context and protocol version. */
@@ -96,6 +97,8 @@ export interface DecodeOptions<T extends MessageType = MessageType> {
   /** When given, verified envelopes also pass its window and sequence checks (and are recorded). */
   replayGuard?: ReplayGuard;
   limits?: WireLimits;
+  /** Payloads already decoded in this process, by envelope id (a simulation's nodes share one). */
+  memo?: DecodeMemo;
 }
 
 /** Header fields a sender chooses for one envelope. */
@@ -111,6 +114,9 @@ const encoder = new Encoder({ ignoreUndefined: true });
 // ed25519 group order L, little-endian: signatures must carry S < L. OpenSSL enforces it,
 // tweetnacl does not; checking here makes every verifier agree and signatures non-malleable.
 const GROUP_ORDER_LE = Buffer.from('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010', 'hex');
+
+/** Run-length offer profiles may expand to this many times `maxArrayLength` numbers per message. */
+const EXPANDED_VALUES_PER_ARRAY_LIMIT = 4;
 
 /** Largest envelope of any type under `limits`, bytes. */
 function maxAnyEnvelopeBytes(limits: WireLimits): number {
@@ -132,7 +138,7 @@ export function encodeEnvelope(message: Message, header: EnvelopeHeader, limits:
   if (keyPair.publicKey.length !== 32) throw new EncodeError(`public key must be 32 bytes, got ${keyPair.publicKey.length}`);
   const inconsistency = inconsistencyOf(message, keyPair.publicKey);
   if (inconsistency) throw new EncodeError(`${message.type} message: ${inconsistency}`);
-  const payload = encoder.encode(message);
+  const payload = encoder.encode(toWire(message));
   const signedBytes = encoder.encode([SIGNING_CONTEXT, networkId, message.type, keyPair.publicKey, seq, issuedAtMs, payload]);
   const bytes = encoder.encode([signedBytes, sign(signedBytes, keyPair.secretKey)]);
   const limit = limits.maxEnvelopeBytes[message.type];
@@ -251,6 +257,25 @@ function decodeUnsafe<T extends MessageType>(bytes: unknown, options: DecodeOpti
     return fail('VPP_ERR_BAD_SIGNATURE', `${type} from ${Buffer.from(sender).toString('hex')}: signature does not verify`);
   }
 
+  const id = envelopeId(signedBytes);
+  let message = options.memo?.get(id, limits);
+  if (message === undefined) {
+    const checked = checkedPayload(type, payload, sender, limits);
+    if (!checked.ok) return checked;
+    message = checked.message;
+    options.memo?.set(id, limits, message);
+  }
+
+  if (options.replayGuard) {
+    const admitted = options.replayGuard.admit(sender, seq as number, issuedAtMs as number);
+    if (!admitted.ok) return admitted;
+  }
+  const envelope: SignedEnvelope = { networkId, type, senderPublicKey: sender, seq: seq as number, issuedAtMs: issuedAtMs as number, payload, signedBytes, signature, id, raw: bytes };
+  return { ok: true, envelope, message: message as MessageOf<T> };
+}
+
+/** The payload decoded, schema-checked and consistent with its sender, or why not. */
+function checkedPayload(type: MessageType, payload: Uint8Array, sender: Uint8Array, limits: WireLimits): { ok: true; message: Message } | { ok: false; error: WireError } {
   const body = decodeMsgpack(payload, {
     maxStrLength: limits.maxStrLength,
     maxBinLength: limits.maxBinLength,
@@ -261,18 +286,14 @@ function decodeUnsafe<T extends MessageType>(bytes: unknown, options: DecodeOpti
     maxExtLength: 0,
   });
   if ('error' in body) return fail('VPP_ERR_MALFORMED', `${type} payload: ${body.error}`);
-  const parsed = MESSAGE_SCHEMAS[type].safeParse(body.value);
+  const expanded = fromWire(type, body.value, EXPANDED_VALUES_PER_ARRAY_LIMIT * limits.maxArrayLength);
+  if ('error' in expanded) return fail('VPP_ERR_SCHEMA', `${type} payload: ${expanded.error}`);
+  const parsed = MESSAGE_SCHEMAS[type].safeParse(expanded.value);
   if (!parsed.success) return fail('VPP_ERR_SCHEMA', `${type} payload: ${describeIssue(parsed.error.issues)}`);
   const message = parsed.data;
   const inconsistency = inconsistencyOf(message, sender);
   if (inconsistency) return fail('VPP_ERR_SCHEMA', `${type} payload: ${inconsistency}`);
-
-  if (options.replayGuard) {
-    const admitted = options.replayGuard.admit(sender, seq as number, issuedAtMs as number);
-    if (!admitted.ok) return admitted;
-  }
-  const envelope: SignedEnvelope = { networkId, type, senderPublicKey: sender, seq: seq as number, issuedAtMs: issuedAtMs as number, payload, signedBytes, signature, id: envelopeId(signedBytes), raw: bytes };
-  return { ok: true, envelope, message: message as MessageOf<T> };
+  return { ok: true, message };
 }
 
 /** What is wrong between fields of a schema-valid message (or with its sender), if anything. */

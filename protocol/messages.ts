@@ -177,6 +177,65 @@ const nonNegative = z.number().nonnegative();
  */
 const finiteNumbers = z.custom<number[]>((value) => Array.isArray(value) && value.every((x) => typeof x === 'number' && Number.isFinite(x)), 'expected an array of finite numbers');
 
+/**
+ * Offer power profiles travel as a plain array, or as runs `{ values, counts }` (value `values[i]`
+ * repeated `counts[i]` times) when that is shorter. A battery's bounds are one run over the whole
+ * horizon, so most offers shrink from kilobytes to a few bytes; receivers see plain arrays.
+ */
+/** A profile as runs when that is shorter on the wire, else unchanged. */
+function compactProfile(values: readonly number[]): readonly number[] | { values: number[]; counts: number[] } {
+  const runs: { values: number[]; counts: number[] } = { values: [], counts: [] };
+  for (const value of values) {
+    const last = runs.values.length - 1;
+    if (last >= 0 && Object.is(runs.values[last], value)) runs.counts[last]++;
+    else {
+      runs.values.push(value);
+      runs.counts.push(1);
+    }
+  }
+  return 2 * runs.values.length < values.length ? runs : values;
+}
+
+/** The message as it is encoded: offer profiles as runs where shorter. */
+export function toWire(message: Message): unknown {
+  if (message.type !== 'offer') return message;
+  return { ...message, offers: message.offers.map((o) => ({ ...o, minPowerKW: compactProfile(o.minPowerKW), maxPowerKW: compactProfile(o.maxPowerKW) })) };
+}
+
+/**
+ * A decoded (untrusted) payload with offer runs expanded, for the schema to check; anything not
+ * shaped as runs is left for the schema to reject. Runs that would expand beyond `maxValues` numbers
+ * in all are an error: a few bytes must not make a receiver allocate gigabytes.
+ */
+export function fromWire(type: MessageType, body: unknown, maxValues: number): { value: unknown } | { error: string } {
+  if (type !== 'offer' || typeof body !== 'object' || body === null || !Array.isArray((body as { offers?: unknown }).offers)) return { value: body };
+  let budget = maxValues;
+  const expand = (profile: unknown, where: string): unknown => {
+    if (typeof profile !== 'object' || profile === null || Array.isArray(profile)) return profile;
+    const { values, counts } = profile as { values?: unknown; counts?: unknown };
+    if (!Array.isArray(values) || !Array.isArray(counts) || values.length !== counts.length || Object.keys(profile).length !== 2) {
+      throw new Error(`field '${where}': expected an array of numbers or runs { values, counts } of equal length`);
+    }
+    const total = counts.reduce<number>((sum, c) => (Number.isSafeInteger(c) && (c as number) > 0 ? sum + (c as number) : Number.NaN), 0);
+    if (!(total <= budget)) throw new Error(`field '${where}.counts': expected positive integers expanding to at most ${budget} more values`);
+    budget -= total;
+    const out = new Array<unknown>(total);
+    let k = 0;
+    for (let i = 0; i < values.length; i++) for (let c = counts[i] as number; c > 0; c--) out[k++] = values[i];
+    return out;
+  };
+  try {
+    const offers = (body as { offers: unknown[] }).offers.map((offer, i) => {
+      if (typeof offer !== 'object' || offer === null) return offer;
+      const o = offer as Record<string, unknown>;
+      return { ...o, minPowerKW: expand(o.minPowerKW, `offers.${i}.minPowerKW`), maxPowerKW: expand(o.maxPowerKW, `offers.${i}.maxPowerKW`) };
+    });
+    return { value: { ...body, offers } };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
 const offerSchema = z.strictObject({
   derId: id,
   kind: z.enum(['battery', 'ev-charger', 'pv']),

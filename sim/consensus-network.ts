@@ -18,6 +18,7 @@ import { keyPairFromSeed, toHex, type KeyPair, type SignatureVerifier } from '..
 import { rmSync } from 'node:fs';
 import { Ledger, type GenesisInput, type IntervalAppended } from '../chain/index.js';
 import { memoizingVerifier, type HeightGrid, type RoundFault } from '../protocol/round/index.js';
+import { DecodeMemo } from '../protocol/decode-memo.js';
 import { createNodeCryptoVerifier } from '../protocol/verifier-node-crypto.js';
 import { createTransport, MemoryHub, type Transport, type TransportConfig } from '../protocol/transport/index.js';
 import { percentile } from './percentile.js';
@@ -85,7 +86,7 @@ export interface SettlementSummary {
 export interface SimChainSettings {
   dir: string;
   currency: string;
-  genesis?: Partial<Pick<GenesisInput, 'feeFrac' | 'deviationPenalty' | 'certificateUnitKWh'>>;
+  genesis?: Partial<Pick<GenesisInput, 'feeFrac' | 'deviationPenalty' | 'certificateUnitKWh' | 'carbonIntensity'>>;
 }
 
 /** One network for a simulation; see the module comment. */
@@ -143,6 +144,8 @@ export class SimConsensus {
     // All nodes share this process: a signature one node checked is not re-checked by the next
     // (separate machines would check it in parallel). Only valid signatures are remembered.
     const verifier = memoizingVerifier(createNodeCryptoVerifier(), 200_000);
+    // Likewise a payload one node decoded and checked (offers, proposals, commits).
+    const decodeMemo = new DecodeMemo(10_000);
     const libp2pAddrs: string[] = [];
     const newTransport = async (name: string, bootstrap: string[]): Promise<Transport> => {
       const config: TransportConfig =
@@ -174,6 +177,7 @@ export class SimConsensus {
         allowedPeers: new Set(peerKeys.map((p) => toHex(p.publicKey))),
         clock,
         verifier,
+        decodeMemo,
         ...(k === 0 && ledger ? { ledger, onBlock: (result: { error: Error } | object) => network?.recordBlock(result) } : {}),
         round: { faults: settings.faults, ...(virtualTime ? { schedule: virtualTime.schedule } : {}) },
         onDecide: (decision, ms) => {
@@ -196,6 +200,7 @@ export class SimConsensus {
         planTimeoutMs: options.planTimeoutMs,
         clock,
         verifier,
+        decodeMemo,
         onCertified: (plan) => network?.safety.record(`peer-${k}`, plan.height, toHex(plan.planHash)),
       });
       peers.push({ node, agents });
@@ -246,6 +251,15 @@ export class SimConsensus {
       }
     }
     return slices;
+  }
+
+  /** Hex hash of the plan certified for the interval starting at `intervalStartMs`, as the first peer holding one verified it. */
+  certifiedPlanHash(intervalStartMs: number): string | undefined {
+    for (const { node } of this.peers) {
+      const certified = node.certified(intervalStartMs);
+      if (certified) return toHex(certified.planHash);
+    }
+    return undefined;
   }
 
   summary(): ConsensusSummary {

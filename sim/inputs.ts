@@ -3,7 +3,7 @@ import type { SignalSpec } from './scenario.js';
 import { type TimeSeries, type LoadReport, resample, valueAt } from './signals/series.js';
 import { loadAemoPriceDemand } from './signals/aemo.js';
 import { loadEpftoolbox } from './signals/epftoolbox.js';
-import { loadCityLearnBuilding, loadCityLearnPricing } from './signals/citylearn.js';
+import { loadCityLearnBuilding, loadCityLearnCarbon, loadCityLearnPricing } from './signals/citylearn.js';
 import { loadNrelIrradiance } from './signals/nrel.js';
 import { loadCsvSeries } from './signals/csv-series.js';
 
@@ -86,6 +86,10 @@ export class SignalLoader {
       case 'citylearn-pricing': {
         const loaded = loadCityLearnPricing(this.dataDir());
         return { series: loaded.data.pricePerMWh, report: loaded.report };
+      }
+      case 'citylearn-carbon': {
+        const loaded = loadCityLearnCarbon(this.dataDir());
+        return { series: loaded.data.carbonKgPerKWh, report: loaded.report };
       }
       case 'citylearn-pv': {
         const loaded = loadCityLearnBuilding(this.dataDir(), spec.building === 'all' ? building : spec.building);

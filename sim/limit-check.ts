@@ -24,3 +24,28 @@ export function checkLimits(device: SimulatedDevice, caps: DeviceCapabilities): 
   if (session && session.deliveredKWh > session.requestedKWh + TOLERANCE) violations++;
   return violations;
 }
+
+/** A feeder node's limits as the checker reads them. */
+export interface FeederLimitSpec {
+  id: string;
+  importLimitKW: number;
+  exportLimitKW: number;
+}
+
+/**
+ * Counts the feeders whose DERs' summed power over the last step (telemetry only, as
+ * `checkLimits`) is outside the feeder's import/export limits.
+ */
+export function checkFeederLimits(members: readonly { device: SimulatedDevice; feederId?: string }[], feeders: readonly FeederLimitSpec[]): number {
+  if (feeders.length === 0) return 0;
+  const sumKW = new Map<string, number>();
+  for (const m of members) {
+    if (m.feederId !== undefined) sumKW.set(m.feederId, (sumKW.get(m.feederId) ?? 0) + m.device.telemetryNow().powerKW);
+  }
+  let violations = 0;
+  for (const f of feeders) {
+    const kW = sumKW.get(f.id) ?? 0;
+    if (kW > f.exportLimitKW + TOLERANCE || kW < -f.importLimitKW - TOLERANCE) violations++;
+  }
+  return violations;
+}

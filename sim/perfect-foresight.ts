@@ -3,6 +3,7 @@ import { deriveOffer } from '../actors/offer.js';
 import type { FlexibilityOffer } from '../protocol/offer.js';
 import { createLpBackend } from '../solver/backend.js';
 import { createPlanner, type Planner } from '../solver/planner.js';
+import { plannerFeederLimits } from '../services/feeders.js';
 import type { Fleet } from './fleet.js';
 import type { PreparedRun } from './run.js';
 
@@ -99,5 +100,6 @@ function planWith(planner: Planner, run: PreparedRun, offers: FlexibilityOffer[]
     // Energy left in store is settled at the window's mean price, exactly as the passes are valued.
     terminalEnergy: { pricePerMWh: run.meanPricePerMWh },
     evUnmetPenaltyPerKWh: run.scenario.planning.evUnmetPenaltyPerKWh,
+    feederLimits: plannerFeederLimits(run.scenario.services?.feeders),
   });
 }

@@ -120,3 +120,27 @@ export function pjmPerformanceScore(signalMW: readonly number[], responseMW: rea
   const precision = precisionSum / steps;
   return { score: (accuracy + delay + precision) / 3, accuracy, delay, precision, steps };
 }
+
+/** The score of one clock hour. */
+export interface PjmHourlyScore extends PjmScore {
+  /** Start of the hour, UTC epoch ms. */
+  hourStartMs: number;
+}
+
+/**
+ * Scores per clock hour (UTC), as PJM reports them: each hour's samples scored on their own
+ * (windows and shifts stay inside the hour). Hours holding too few samples for one window and its
+ * shifts are left out. `timesMs` are the samples' times, strictly increasing.
+ */
+export function pjmHourlyScores(timesMs: readonly number[], signalMW: readonly number[], responseMW: readonly number[], assignedMW: number, options: PjmScoreOptions = {}): PjmHourlyScore[] {
+  const needed = (options.windowSamples ?? 31) + (options.maxShiftSamples ?? 30);
+  const hours: PjmHourlyScore[] = [];
+  for (let from = 0; from < timesMs.length; ) {
+    const hourStartMs = Math.floor(timesMs[from] / 3_600_000) * 3_600_000;
+    let to = from;
+    while (to < timesMs.length && timesMs[to] < hourStartMs + 3_600_000) to++;
+    if (to - from >= needed) hours.push({ hourStartMs, ...pjmPerformanceScore(signalMW.slice(from, to), responseMW.slice(from, to), assignedMW, options) });
+    from = to;
+  }
+  return hours;
+}

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { IntervalRecord } from './results.js';
+import type { ServiceChart } from '../services/chart.js';
 
 const require = createRequire(import.meta.url);
 const uplotDir = dirname(require.resolve('uplot'));
@@ -39,7 +40,7 @@ function summaryRows(summary: Record<string, unknown>, prefix = ''): string[] {
  * fleet power against price, the state-of-charge band, EV energy delivered against requested, and
  * the value the VPP earned against the uncontrolled baseline and perfect foresight.
  */
-export function renderReport(summary: Record<string, unknown>, records: readonly IntervalRecord[]): string {
+export function renderReport(summary: Record<string, unknown>, records: readonly IntervalRecord[], serviceCharts: readonly ServiceChart[] = []): string {
   const column = (key: keyof IntervalRecord) => records.map((r) => r[key]);
   const data = {
     t: records.map((r) => r.startMs / 1000),
@@ -83,6 +84,7 @@ table{border-collapse:collapse;font-size:.85rem}th,td{padding:2px 10px;text-alig
 ${hasBatteries ? '<h2>Battery state of charge (min, mean, max over the fleet)</h2><div id="soc"></div>' : ''}
 ${hasEvs ? '<h2>EV energy: delivered and requested (cumulative)</h2><div id="ev"></div>' : ''}
 <h2>Value against baselines (cumulative, ${currency})</h2><div id="value"></div>
+${serviceCharts.map((c, i) => `<h2>${escapeHtml(c.title)}</h2><div id="service${i}"></div>`).join('\n')}
 <h2>Summary</h2><table>${summaryRows(summary).join('\n')}</table>
 <script>${uplot.script}</script>
 <script>
@@ -103,6 +105,11 @@ if (document.getElementById('ev')) chart('ev', [line('delivered (VPP)', '#1f77b4
   [d.evDelivered, d.evBaseline, d.evRequested], [{ label: 'kWh' }]);
 chart('value', [line('VPP', '#1f77b4'), line('uncontrolled baseline', '#aaa'), line('perfect foresight', '#2ca02c')],
   [d.valueVpp, d.valueBaseline, d.valuePerfect], [{ label: '${currency}' }]);
+const services = ${scriptJson(serviceCharts.map((c) => ({ t: c.timesMs.map((ms) => ms / 1000), series: c.series, points: c.points === true })))};
+const colours = ['#d62728', '#1f77b4', '#2ca02c'];
+services.forEach((c, i) => new uPlot({ width: width(), height: 300,
+  series: [{}].concat(c.series.map((s, k) => line(s.label + ' ' + s.unit, colours[k % 3], c.points ? { points: { show: true, size: 7 } } : {}))),
+  axes: [{}, { label: 'kW' }], scales: { x: { time: true } } }, [c.t].concat(c.series.map((s) => s.values)), document.getElementById('service' + i)));
 </script></body></html>
 `;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderReport } from './report.js';
+import type { ServiceChart } from '../services/chart.js';
 
 /** One market interval of a simulation run; powers are interval means (kW, positive = into the grid). */
 export interface IntervalRecord {
@@ -54,12 +55,12 @@ export function resultHash(csv: string): string {
   return createHash('sha256').update(csv).digest('hex');
 }
 
-/** Writes `summary.json`, `timeseries.csv` and `report.html` into `outDir`; returns their paths. */
-export function writeResults(outDir: string, summary: Record<string, unknown>, records: readonly IntervalRecord[], csv: string): string[] {
+/** Writes `summary.json`, `timeseries.csv` and `report.html` (with the services' charts, if any) into `outDir`; returns their paths. */
+export function writeResults(outDir: string, summary: Record<string, unknown>, records: readonly IntervalRecord[], csv: string, serviceCharts: readonly ServiceChart[] = []): string[] {
   mkdirSync(outDir, { recursive: true });
   const files = [join(outDir, 'summary.json'), join(outDir, 'timeseries.csv'), join(outDir, 'report.html')];
   writeFileSync(files[0], `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(files[1], csv);
-  writeFileSync(files[2], renderReport(summary, records));
+  writeFileSync(files[2], renderReport(summary, records, serviceCharts));
   return files;
 }

@@ -18,11 +18,16 @@ import { type IntervalRecord, resultHash, timeseriesCsv } from './results.js';
 import type { Scenario } from './scenario.js';
 import { resolveDataDir } from './signals/data-dir.js';
 import type { LoadReport } from './signals/series.js';
-import { checkLimits } from './limit-check.js';
+import { checkFeederLimits, checkLimits } from './limit-check.js';
+import { plannerFeederLimits } from '../services/feeders.js';
+import { runServices } from '../services/pass.js';
+import type { ServiceChart } from '../services/chart.js';
 import { PlanMaker, type PlanningSettings, type SolveRecord } from '../nodes/planning.js';
 import { setpointForPlan } from '../actors/offer.js';
-import { SimConsensus, type ConsensusSummary, type SettlementSummary, type SimConsensusSettings, type SimTransportKind } from './consensus-network.js';
+import { SimConsensus, type ConsensusSummary, type SettlementSummary, type SimChainSettings, type SimConsensusSettings, type SimTransportKind } from './consensus-network.js';
 import { percentile } from './percentile.js';
+import { openSimTelemetry, PassTelemetry, telemetrySummary } from './pass-telemetry.js';
+import type { TelemetrySink } from '../telemetry/sink.js';
 
 /** How to run a scenario; everything not given comes from the scenario or the defaults. */
 export interface RunOptions {
@@ -38,6 +43,8 @@ export interface RunOptions {
   natsServers?: string;
   /** Folder for the network's settlement chain (replaced); none kept when absent or with `direct`. */
   chainDir?: string;
+  /** `--influx URL`: the VPP pass's telemetry to this InfluxDB 1.x (in place of the scenario's `telemetry.influx.url`). */
+  influx?: string;
   onProgress?: (doneIntervals: number, totalIntervals: number) => void;
 }
 
@@ -46,6 +53,8 @@ export interface RunResult {
   summary: Record<string, unknown>;
   records: IntervalRecord[];
   csv: string;
+  /** With a `services:` block: the report's signal-vs-response charts. */
+  serviceCharts?: ServiceChart[];
 }
 
 /** The LP backend a run uses when none is asked for (chosen by `npm run bench`: see README). */
@@ -138,6 +147,8 @@ interface PassResult {
   evRequestedKWh: number[];
   clamps: Record<ClampReason, number>;
   limitViolations: number;
+  /** Steps × feeders whose summed power broke the feeder's limits (independent checker). */
+  feederViolations: number;
   bmsCuts: number;
   /** Energy stored in the batteries at the end minus at the start, kWh; valued at the window's mean price. */
   storedEnergyChangeKWh: number;
@@ -151,6 +162,8 @@ interface PolicyDecision {
   /** Plan length of the decision, in intervals (the setpoint is held that long unless re-planned). */
   holdIntervals: number;
   forecastPricePerMWh?: number;
+  /** Hex hash of the certified plan (through the protocol; none in-process); asked for only when telemetry is on. */
+  planHash?(): string | undefined;
 }
 
 /** Solve statistics a rolling-horizon policy collects. */
@@ -162,7 +175,9 @@ interface PlanningStats {
 
 /** The planner settings of a run, as every coordinator of its network shares them. */
 export function planningSettings(run: PreparedRun): PlanningSettings {
+  const feederLimits = plannerFeederLimits(run.scenario.services?.feeders);
   return {
+    ...(feederLimits ? { feederLimits } : {}),
     horizonIntervals: run.horizonIntervals,
     intervalMs: run.grid.intervalMs,
     blocks: run.blocks,
@@ -192,7 +207,7 @@ function rollingHorizonPolicy(
     const forecastPricePerMWh = forecaster.forecast(run.pricePerMWh, i, horizonIntervals)[0];
     if (network) {
       const slices = await network.plan(i, nowMs, pvAvailableKW);
-      return { setpointKW: (derId) => slices.get(derId)?.setpointsKW[0], holdIntervals: blocks[0], forecastPricePerMWh };
+      return { setpointKW: (derId) => slices.get(derId)?.setpointsKW[0], holdIntervals: blocks[0], forecastPricePerMWh, planHash: () => network?.certifiedPlanHash(nowMs) };
     }
     const window = { startMs: nowMs, intervalMs: grid.intervalMs, horizonIntervals };
     const offers = await Promise.all(agents.map((agent) => agent.offer({ ...window, pvAvailableKW: pvAvailableKW(agent.id) })));
@@ -248,6 +263,7 @@ async function simulatePass(
   policy: PolicyFn | undefined,
   control: 'actors' | 'direct',
   onInterval?: (done: number) => void,
+  recorder?: PassTelemetry,
 ): Promise<PassResult> {
   const { grid, stepMs, scenario } = run;
   const clock = new SimulatedClock();
@@ -266,7 +282,7 @@ async function simulatePass(
     forecastPricePerMWh: new Array(n).fill(NaN), soc: { min: new Array(n).fill(NaN), mean: new Array(n).fill(NaN), max: new Array(n).fill(NaN) },
     evDeliveredKWh: new Array(n).fill(0), evRequestedKWh: new Array(n).fill(0),
     clamps: Object.fromEntries(CLAMP_REASONS.map((r) => [r, 0])) as Record<ClampReason, number>,
-    limitViolations: 0, bmsCuts: 0, storedEnergyChangeKWh: 0,
+    limitViolations: 0, feederViolations: 0, bmsCuts: 0, storedEnergyChangeKWh: 0,
     evTotals: { requestedKWh: 0, deliveredKWh: 0, sessions: 0, sessionsShort: 0 },
   };
   const intervalHours = grid.intervalMs / MS_PER_HOUR;
@@ -276,6 +292,7 @@ async function simulatePass(
 
   // Capabilities are static: read once, not per interval.
   const caps = fleet.members.map((m) => m.device.capabilities());
+  const feeders = scenario.services?.feeders ?? [];
   const meter = fleet.members.map((m) => m.device.telemetryNow().meterNetKWh);
   const throughput = fleet.members.map((m) => throughputKWh(m.device));
   for (let i = 0; i < n; i++) {
@@ -291,6 +308,7 @@ async function simulatePass(
         else await agent.follow({ setpointsKW: new Array(decision.holdIntervals).fill(setpointKW), startMs: nowMs, intervalMs: grid.intervalMs, validUntilMs: nowMs + planTimeoutMs }, nowMs, stepMs);
       }
       fleet.members.forEach((member, k) => (heldKW[k] = decision.setpointKW(member.device.id)));
+      recorder?.plan(nowMs, heldKW, decision.planHash?.());
     }
 
     for (let t = nowMs; t < nowMs + grid.intervalMs; t += stepMs) {
@@ -312,6 +330,7 @@ async function simulatePass(
         member.device.advanceTo(t + stepMs);
         result.limitViolations += checkLimits(member.device, caps[k]);
       });
+      result.feederViolations += checkFeederLimits(fleet.members, feeders);
     }
 
     let fleetKWh = 0;
@@ -327,6 +346,7 @@ async function simulatePass(
       const telemetry = device.telemetryNow();
       const energyKWh = telemetry.meterNetKWh - meter[k];
       meter[k] = telemetry.meterNetKWh;
+      recorder?.der(k, nowMs, energyKWh / intervalHours, telemetry);
       fleetKWh += energyKWh;
       const throughputNow = throughputKWh(device);
       wearCost += ((throughputNow - throughput[k]) * caps[k].wearCostPerMWh) / 1000;
@@ -358,6 +378,7 @@ async function simulatePass(
     requestedSoFar += requestedByArrival[i];
     result.evRequestedKWh[i] = requestedSoFar;
     result.evDeliveredKWh[i] = evDeliveredKWh;
+    await recorder?.interval(nowMs, passIntervalFields(result, i), { pricePerMWh: run.pricePerMWh[i], forecastPricePerMWh: result.forecastPricePerMWh[i] });
     onInterval?.(i + 1);
   }
 
@@ -431,14 +452,14 @@ export interface PassOutcome {
   settlement?: SettlementSummary;
 }
 
-/** Runs one pass of a prepared run. */
-export async function runPass(run: PreparedRun, kind: PassKind, options: RunOptions, onInterval?: (done: number) => void): Promise<PassOutcome> {
+/** Runs one pass of a prepared run; the VPP pass writes its telemetry to `telemetry` when given. */
+export async function runPass(run: PreparedRun, kind: PassKind, options: RunOptions, onInterval?: (done: number) => void, telemetry?: TelemetrySink): Promise<PassOutcome> {
   const startedMs = performance.now();
-  const outcome = await passOutcome(run, kind, options, onInterval);
+  const outcome = await passOutcome(run, kind, options, onInterval, telemetry);
   return { ...outcome, elapsedS: (performance.now() - startedMs) / 1000 };
 }
 
-async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions, onInterval?: (done: number) => void): Promise<Omit<PassOutcome, 'elapsedS'>> {
+async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions, onInterval?: (done: number) => void, telemetry?: TelemetrySink): Promise<Omit<PassOutcome, 'elapsedS'>> {
   const fleet = run.newFleet();
   // The reference passes need no actor states (no plans time out, nothing faults): the direct path
   // holds the same setpoints through the same envelope at a fraction of the cost (see the bench).
@@ -470,12 +491,13 @@ async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions
             planMaker,
             agents,
             planTimeoutMs: planTimeoutMsOf(run.scenario),
-            ...(options.chainDir ? { chain: { dir: options.chainDir, currency: run.scenario.currency, genesis: run.scenario.settlement } } : {}),
+            ...(options.chainDir ? { chain: { dir: options.chainDir, currency: run.scenario.currency, genesis: chainRules(run) } } : {}),
           }));
   let pass: PassResult;
   let settlement: SettlementSummary | undefined;
   try {
-    pass = await simulatePass(run, fleet, rollingHorizonPolicy(run, fleet, planMaker, forecaster, startNetwork), 'actors', onInterval);
+    const recorder = telemetry && new PassTelemetry(telemetry, fleet);
+    pass = await simulatePass(run, fleet, rollingHorizonPolicy(run, fleet, planMaker, forecaster, startNetwork), 'actors', onInterval, recorder);
     settlement = await (network as SimConsensus | undefined)?.settlement();
   } finally {
     await (network as SimConsensus | undefined)?.stop();
@@ -487,6 +509,15 @@ async function passOutcome(run: PreparedRun, kind: PassKind, options: RunOptions
     ...(network ? { consensus: (network as SimConsensus).summary() } : {}),
     ...(settlement ? { settlement } : {}),
   };
+}
+
+/** The scenario's settlement rules as genesis fields, with its carbon series put on the market grid. */
+function chainRules(run: PreparedRun): SimChainSettings['genesis'] {
+  const { carbonIntensity, ...rules } = run.scenario.settlement ?? {};
+  if (carbonIntensity === undefined) return rules;
+  const carbon = run.signals.onGrid(carbonIntensity, run.grid);
+  run.reports.push(...carbon.reports);
+  return { ...rules, carbonIntensity: { startMs: run.grid.startMs, intervalMs: run.grid.intervalMs, kgPerKWh: carbon.values } };
 }
 
 /** The run's network: the scenario's `consensus` block with the command line's overrides. */
@@ -514,10 +545,11 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
     options.onProgress?.(done.baseline + done['perfect-foresight'] + done.vpp, 3 * run.grid.count);
   };
   const { onProgress: _, ...workerOptions } = options;
+  const telemetry = openSimTelemetry(scenario, options.influx);
   const [references, vppOutcome] = await Promise.all([
     runPassesInWorker(scenario, workerOptions, ['baseline', 'perfect-foresight'], (kind, count) => progress(kind)(count)),
-    runPass(run, 'vpp', options, progress('vpp')),
-  ]);
+    runPass(run, 'vpp', options, progress('vpp'), telemetry),
+  ]).finally(() => telemetry?.close());
   const baseline = references[0].pass;
   const foresight = references[1].pass;
   const foresightInfo = references[1].foresight!;
@@ -531,6 +563,7 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
   const valuePerfectForesight = sum(foresight.value);
   const uplift = valuePerfectForesight - valueBaseline;
   const fleet = run.newFleet();
+  const services = scenario.services ? runServices(run, options.scenarioDir) : undefined;
   const summary = {
     scenario: scenario.name,
     seed: run.seed,
@@ -551,6 +584,8 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
       solveMs: foresightInfo.solveMs,
       lpObjectiveValue: foresightInfo.lpObjectiveValue,
       clamps: sum(Object.values(foresight.clamps)),
+      // A reference bound: it plans each EV session on its own, so it cannot share a feeder between cars.
+      ...(services ? { feederViolations: foresight.feederViolations } : {}),
     },
     ev: {
       sessions: vpp.evTotals.sessions,
@@ -563,11 +598,15 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
     safety: {
       clamps: sum(Object.values(vpp.clamps)),
       clampsByReason: vpp.clamps,
-      limitViolations: vpp.limitViolations + baseline.limitViolations + foresight.limitViolations,
+      limitViolations: vpp.limitViolations + baseline.limitViolations + foresight.limitViolations + (services?.summary.device.violations ?? 0),
       bmsCuts: vpp.bmsCuts,
+      // The VPP pass and the services must respect the feeders; the uncontrolled baseline is not asked to.
+      ...(services ? { feederViolations: vpp.feederViolations + services.summary.feeder.violations } : {}),
     },
+    ...(services ? { services: services.summary } : {}),
     ...(vppOutcome.consensus ? { consensus: vppOutcome.consensus } : {}),
     ...(vppOutcome.settlement ? { settlement: vppOutcome.settlement } : {}),
+    ...(telemetry ? { telemetry: telemetrySummary(telemetry) } : {}),
     solver: {
       backend: stats.backend,
       licence: stats.licence,
@@ -585,13 +624,29 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
     // Where the time goes: the VPP pass runs on the main thread, the other two one after another in a worker.
     passS: { vpp: vppOutcome.elapsedS, baseline: references[0].elapsedS, perfectForesight: references[1].elapsedS },
   };
-  return { summary, records, csv };
+  return { summary, records, csv, ...(services ? { serviceCharts: services.charts } : {}) };
 }
 
 function countKinds(fleet: Fleet): Record<string, number> {
   const counts: Record<string, number> = { battery: 0, pv: 0, 'ev-charger': 0 };
   for (const member of fleet.members) counts[member.device.capabilities().kind]++;
   return counts;
+}
+
+/** A pass's figures of interval `i`, named as in timeseries.csv: interval means (kW), the SoC band, cumulative EV energy (kWh). */
+function passIntervalFields(pass: PassResult, i: number) {
+  return {
+    fleetPowerKW: pass.fleetPowerKW[i],
+    batteryPowerKW: pass.batteryPowerKW[i],
+    pvPowerKW: pass.pvPowerKW[i],
+    pvCurtailedKW: pass.pvCurtailedKW[i],
+    evPowerKW: pass.evPowerKW[i],
+    socMinFrac: pass.soc.min[i],
+    socMeanFrac: pass.soc.mean[i],
+    socMaxFrac: pass.soc.max[i],
+    evDeliveredKWh: pass.evDeliveredKWh[i],
+    evRequestedKWh: pass.evRequestedKWh[i],
+  };
 }
 
 function buildRecords(run: PreparedRun, vpp: PassResult, baseline: PassResult, foresight: PassResult): IntervalRecord[] {
@@ -602,19 +657,10 @@ function buildRecords(run: PreparedRun, vpp: PassResult, baseline: PassResult, f
     startMs: run.grid.startMs + i * run.grid.intervalMs,
     pricePerMWh,
     forecastPricePerMWh: vpp.forecastPricePerMWh[i],
-    fleetPowerKW: vpp.fleetPowerKW[i],
-    batteryPowerKW: vpp.batteryPowerKW[i],
-    pvPowerKW: vpp.pvPowerKW[i],
-    pvCurtailedKW: vpp.pvCurtailedKW[i],
-    evPowerKW: vpp.evPowerKW[i],
+    ...passIntervalFields(vpp, i),
     baselinePowerKW: baseline.fleetPowerKW[i],
     perfectForesightPowerKW: foresight.fleetPowerKW[i],
-    socMinFrac: vpp.soc.min[i],
-    socMeanFrac: vpp.soc.mean[i],
-    socMaxFrac: vpp.soc.max[i],
-    evDeliveredKWh: vpp.evDeliveredKWh[i],
     evBaselineDeliveredKWh: baseline.evDeliveredKWh[i],
-    evRequestedKWh: vpp.evRequestedKWh[i],
     valueVpp: valueVpp[i],
     valueBaseline: valueBaseline[i],
     valuePerfectForesight: valuePerfect[i],

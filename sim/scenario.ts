@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { DateTime } from 'luxon';
 import { distributionSchema } from './random.js';
 import { csvMappingSchema } from './signals/csv-series.js';
+import { telemetryConfigSchema } from '../telemetry/config.js';
+import { servicesProblems, servicesSchema } from '../services/scenario.js';
 
 /** UTC epoch ms of an ISO-8601 time that ends in a zone offset ('Z', '+10:00'); undefined for anything else. */
 export function parseZonedIsoMs(text: string): number | undefined {
@@ -31,6 +33,7 @@ export const signalSchema = z
     z.strictObject({ source: z.literal('aemo'), field: z.enum(['price', 'demand']).default('price') }),
     z.strictObject({ source: z.literal('epftoolbox'), market: z.enum(['PJM', 'NP', 'DE']) }),
     z.strictObject({ source: z.literal('citylearn-pricing') }),
+    z.strictObject({ source: z.literal('citylearn-carbon') }),
     z.strictObject({ source: z.literal('citylearn-pv'), building: z.union([z.number().int().min(1).max(17), z.literal('all')]).default('all') }),
     z.strictObject({ source: z.literal('nrel-ghi'), kWPerKWPerWPerM2: z.number().positive().default(0.001) }),
     z.strictObject({ source: z.literal('csv'), mapping: csvMappingSchema, series: z.string() }),
@@ -141,6 +144,8 @@ export const scenarioSchema = z.strictObject({
       deviationPenalty: z.strictObject({ toleranceKWh: z.number().min(0).optional(), toleranceFrac: z.number().min(0).optional(), penaltyPerMWh: z.number().min(0).optional() }).optional(),
       /** Energy per certificate, kWh. */
       certificateUnitKWh: z.number().positive().optional(),
+      /** Grid emission rate (kgCO2/kWh) on the market grid, so certificates carry the emissions avoided. */
+      carbonIntensity: signalSchema.optional(),
     })
     .optional(),
   /** The network the VPP pass runs through: coordinators, peer nodes and the transport between them. */
@@ -164,6 +169,10 @@ export const scenarioSchema = z.strictObject({
       faults: z.array(roundFaultSchema).default([]),
     })
     .prefault({}),
+  /** Where the VPP pass's telemetry goes (`influx`: an InfluxDB 1.x); none written without it. */
+  telemetry: telemetryConfigSchema.optional(),
+  /** Grid services the fleet delivers in real time, and feeder limits (services/scenario.ts). */
+  services: servicesSchema.optional(),
 });
 export type Scenario = z.infer<typeof scenarioSchema>;
 
@@ -210,5 +219,7 @@ export function parseScenario(raw: unknown, origin: string): Scenario {
       throw new ScenarioError(`${origin}: planning.blocks periodMin ${block.periodMin} must be a multiple of market.intervalMin`);
     }
   }
+  const problems = servicesProblems(scenario.services, scenario.fleet);
+  if (problems.length > 0) throw new ScenarioError(`${origin}: invalid scenario\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return scenario;
 }

@@ -10,9 +10,9 @@ import { SimulatedEvCharger } from './simulated-ev-charger.js';
 import { SimulatedPv, stepProfileFromPoints } from './simulated-pv.js';
 import type { DeviceClock, LinkedDeviceAdapter } from './device-link.js';
 import { GuardedAdapter } from './guarded-adapter.js';
-import { SunSpecModbusAdapter } from './sunspec-modbus.js';
-import { OcppCentralSystem, OcppChargerAdapter } from './ocpp-charger.js';
-import { MqttDeviceAdapter } from './mqtt-device.js';
+// Protocol adapters are loaded when a config names them: their client libraries take most of a
+// node's start-up, and coordinators and simulated sites never use them.
+import type { OcppCentralSystem } from './ocpp-charger.js';
 
 const MS_PER_S = 1000;
 
@@ -167,10 +167,11 @@ export class DeviceLinks {
   private readonly centrals = new Map<string, OcppCentralSystem>();
 
   /** The central system on `host:port`, created on first use with the first charger's timing settings. */
-  ocpp(host: string, listenPort: number, heartbeatIntervalS: number, callTimeoutMs: number): OcppCentralSystem {
+  async ocpp(host: string, listenPort: number, heartbeatIntervalS: number, callTimeoutMs: number): Promise<OcppCentralSystem> {
     const key = `${host}:${listenPort}`;
     let central = this.centrals.get(key);
     if (!central) {
+      const { OcppCentralSystem } = await import('./ocpp-charger.js');
       central = new OcppCentralSystem({ host, port: listenPort, heartbeatIntervalS, callTimeoutMs });
       this.centrals.set(key, central);
     }
@@ -197,7 +198,7 @@ export interface CreateAdapterOptions {
  * The adapter a config entry describes, wrapped in the safety guard; call `open()` before use and
  * `close()` (then `links.close()`) at the end.
  */
-export function createAdapter(config: DeviceConfig, options: CreateAdapterOptions): GuardedAdapter {
+export async function createAdapter(config: DeviceConfig, options: CreateAdapterOptions): Promise<GuardedAdapter> {
   const now = options.now ?? Date.now;
   const capabilities = capabilitiesFromLimits(config.limits);
   let inner: LinkedDeviceAdapter;
@@ -205,11 +206,14 @@ export function createAdapter(config: DeviceConfig, options: CreateAdapterOption
     case 'simulated':
       inner = new SimulatedLink(simulatedDevice(config, now()), now);
       break;
-    case 'sunspec':
+    case 'sunspec': {
+      const { SunSpecModbusAdapter } = await import('./sunspec-modbus.js');
       inner = new SunSpecModbusAdapter({ id: config.id, host: config.host, port: config.port, unitId: config.unitId, timeoutMs: config.timeoutMs, capabilities, revertS: config.revertS, now });
       break;
+    }
     case 'ocpp': {
-      const central = options.links.ocpp(config.listen.host, config.listen.port, config.heartbeatIntervalS, config.callTimeoutMs);
+      const { OcppChargerAdapter } = await import('./ocpp-charger.js');
+      const central = await options.links.ocpp(config.listen.host, config.listen.port, config.heartbeatIntervalS, config.callTimeoutMs);
       inner = new OcppChargerAdapter(
         {
           id: config.id,
@@ -229,7 +233,8 @@ export function createAdapter(config: DeviceConfig, options: CreateAdapterOption
       );
       break;
     }
-    case 'mqtt':
+    case 'mqtt': {
+      const { MqttDeviceAdapter } = await import('./mqtt-device.js');
       inner = new MqttDeviceAdapter({
         id: config.id,
         url: config.url,
@@ -247,6 +252,7 @@ export function createAdapter(config: DeviceConfig, options: CreateAdapterOption
         now,
       });
       break;
+    }
   }
   return new GuardedAdapter(inner, { holdMs: options.holdMs });
 }

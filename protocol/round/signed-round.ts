@@ -17,6 +17,7 @@
  */
 import { ConsensusEngine, type CommitCertificate, type ConsensusMessage, type TimeoutConfig, type TimeoutKind, type Vote } from '../consensus/index.js';
 import { verifyCommitCertificate } from '../certificate.js';
+import type { DecodeMemo } from '../decode-memo.js';
 import { decodeEnvelope, DEFAULT_WIRE_LIMITS, EnvelopeSigner, type SignedEnvelope, type WireLimits } from '../envelope.js';
 import type { WireErrorCode } from '../errors.js';
 import { planHash } from '../hashes.js';
@@ -115,6 +116,8 @@ export interface SignedRoundOptions {
    * them, so each envelope's signature is checked once per process rather than once per node.
    */
   verifier?: SignatureVerifier;
+  /** Payloads decoded by other nodes of this process (see `DecodeMemo`). */
+  decodeMemo?: DecodeMemo;
 }
 
 const ACCEPTED_TYPES = ['proposal', 'prevote', 'precommit', 'commit'] as const;
@@ -353,6 +356,7 @@ export class SignedRound {
       acceptTypes: ACCEPTED_TYPES,
       isKnownSender: (key) => this.validatorIds.has(toHex(key)),
       limits: this.options.limits ?? DEFAULT_WIRE_LIMITS,
+      memo: this.options.decodeMemo,
     });
     if (!decoded.ok) return this.reject(decoded.error.code);
     const { envelope, message } = decoded;
@@ -403,13 +407,13 @@ export class SignedRound {
     const height = heightOf(commit.intervalStartMs, this.options.grid);
     if (height === undefined) return this.reject('VPP_ERR_ROUND_OFF_GRID');
     if (commit.plan === undefined) return this.reject('VPP_ERR_ROUND_NO_PLAN');
-    const check = verifyCommitCertificate(commit, { networkId: this.options.networkId, verifier: this.verifier, validators: this.options.validators, limits: this.options.limits });
+    const check = verifyCommitCertificate(commit, { networkId: this.options.networkId, verifier: this.verifier, validators: this.options.validators, limits: this.options.limits, memo: this.options.decodeMemo });
     if (!check.ok) return this.reject(check.error.code);
     if (!equalBytes(planHash(commit.plan), commit.planHash)) return this.reject('VPP_ERR_SCHEMA');
     const precommits: Vote[] = [];
     for (const raw of commit.precommits) {
       // Already verified by verifyCommitCertificate; decoded again only to read the signer and vote.
-      const vote = decodeEnvelope(raw, { networkId: this.options.networkId, verifier: this.verifier, acceptTypes: ['precommit'], limits: this.options.limits });
+      const vote = decodeEnvelope(raw, { networkId: this.options.networkId, verifier: this.verifier, acceptTypes: ['precommit'], limits: this.options.limits, memo: this.options.decodeMemo });
       if (!vote.ok) return this.reject(vote.error.code);
       const msg = fromWireMessage(vote.message, toHex(vote.envelope.senderPublicKey), this.options.grid);
       if (msg === undefined || msg.type !== 'vote') return this.reject('VPP_ERR_ROUND_OFF_GRID');

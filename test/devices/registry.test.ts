@@ -39,18 +39,18 @@ describe('device registry', () => {
     await server.start();
     try {
       const config = deviceConfigSchema.parse({ type: 'sunspec', id: 'bat-1', host: '127.0.0.1', port: server.options.port, limits: { ...battery, maxChargeKW: 3 } });
-      const adapter = createAdapter(config, { links, holdMs: 60_000 });
+      const adapter = await createAdapter(config, { links, holdMs: 60_000 });
       await adapter.open();
       assert.equal(adapter.capabilities().maxImportKW, 3, "the owner's 3 kW stays below the device's 5 kW");
       await adapter.applySetpoint(-4.5);
       assert.ok(Math.abs(server.setpointKW + 3) < 1e-3, `device charges at ${server.setpointKW} kW`);
       assert.equal(adapter.clampCounts.power, 1);
       await adapter.close();
-      const sim = createAdapter(deviceConfigSchema.parse({ type: 'simulated', id: 'pv-1', limits: { kind: 'pv', sizeKW: 4 }, availabilityFrac: 0.25 }), { links, holdMs: 60_000 });
+      const sim = await createAdapter(deviceConfigSchema.parse({ type: 'simulated', id: 'pv-1', limits: { kind: 'pv', sizeKW: 4 }, availabilityFrac: 0.25 }), { links, holdMs: 60_000 });
       assert.equal((await sim.readTelemetry()).availableKW, 1);
       await sim.applySetpoint(9);
       assert.equal((await sim.readTelemetry()).setpointKW, 4, 'PV cap cut to its size');
-      const ocpp = createAdapter(deviceConfigSchema.parse({ type: 'ocpp', id: 'ev-1', listen: { host: '127.0.0.1', port: await freePort() }, chargePointId: 'CP-9', defaultChargeKW: 3, limits: { kind: 'ev-charger', maxChargeKW: 7.4 } }), { links, holdMs: 60_000 });
+      const ocpp = await createAdapter(deviceConfigSchema.parse({ type: 'ocpp', id: 'ev-1', listen: { host: '127.0.0.1', port: await freePort() }, chargePointId: 'CP-9', defaultChargeKW: 3, limits: { kind: 'ev-charger', maxChargeKW: 7.4 } }), { links, holdMs: 60_000 });
       await ocpp.open();
       assert.equal((await ocpp.readTelemetry()).online, false, 'no charger has connected');
     } finally {

@@ -24,6 +24,7 @@ import {
   type MeterReadingMessage,
   type WireErrorCode,
 } from '../../protocol/index.js';
+import { DecodeMemo } from '../../protocol/decode-memo.js';
 import { NETWORK, T0, fill32, sampleMessages, samplePlan, testKey } from './fixtures.js';
 
 const alice = testKey(1);
@@ -306,5 +307,60 @@ describe('hashes and commit certificates', () => {
     forged[forged.length - 1] ^= 1;
     const withForged = check([precommitBy(0), precommitBy(1), forged]);
     assert.ok(!withForged.ok && withForged.error.code === 'VPP_ERR_BAD_SIGNATURE');
+  });
+});
+
+describe('offer profiles as runs on the wire', () => {
+  const offerMessage = samples.offer as Message & { type: 'offer' };
+  const flat = { ...offerMessage.offers[0], minPowerKW: new Array<number>(288).fill(-4.6), maxPowerKW: new Array<number>(288).fill(4.6) };
+  const flatOffer = { ...offerMessage, offers: [flat] } as Message;
+
+  it('a constant profile travels as one run and decodes to the plain array', () => {
+    const bytes = seal(flatOffer);
+    const plainPayload = encode(flatOffer);
+    assert.ok(bytes.length < plainPayload.length / 10, `envelope ${bytes.length} bytes vs ${plainPayload.length} plain`);
+    const result = decodeEnvelope(bytes, { networkId: NETWORK, verifier });
+    assert.ok(result.ok, result.ok ? '' : result.error.reason);
+    assert.deepEqual(result.message, flatOffer);
+  });
+
+  /** A signed offer envelope whose first offer's `minPowerKW` is `profile` as given, bypassing the encoder. */
+  const withProfile = (profile: unknown): Uint8Array =>
+    handmade([SIGNING_CONTEXT, NETWORK, 'offer', alice.publicKey, 1, T0, encode({ ...flatOffer, offers: [{ ...flat, minPowerKW: profile }] })]);
+
+  it('hand-made runs decode like the plain array', () => {
+    const result = decodeEnvelope(withProfile({ values: [-5, -3], counts: [200, 88] }), { networkId: NETWORK, verifier });
+    assert.ok(result.ok, result.ok ? '' : result.error.reason);
+    const offer = (result.message as typeof offerMessage).offers[0];
+    assert.deepEqual(offer.minPowerKW, [...new Array<number>(200).fill(-5), ...new Array<number>(88).fill(-3)]);
+  });
+
+  it('runs that would expand beyond the limit, bad counts or odd shapes are schema errors naming the field', () => {
+    const huge = expectError(decodeEnvelope(withProfile({ values: [1], counts: [1e12] }), { networkId: NETWORK, verifier }), 'VPP_ERR_SCHEMA');
+    assert.match(huge, /offers\.0\.minPowerKW\.counts/);
+    for (const profile of [{ values: [1, 2], counts: [3] }, { values: [1], counts: [0] }, { values: [1], counts: [1.5] }, { values: [1], counts: [2], extra: 1 }, { values: 'x', counts: [] }]) {
+      const reason = expectError(decodeEnvelope(withProfile(profile), { networkId: NETWORK, verifier }), 'VPP_ERR_SCHEMA');
+      assert.match(reason, /offers\.0\.minPowerKW/);
+    }
+    // Runs whose lengths add up differently from maxPowerKW are caught by the schema as before.
+    assert.match(expectError(decodeEnvelope(withProfile({ values: [1], counts: [287] }), { networkId: NETWORK, verifier }), 'VPP_ERR_SCHEMA'), /same length/);
+  });
+});
+
+describe('DecodeMemo', () => {
+  it('a second receiver gets the same message from the memo, and a failing payload is never remembered', () => {
+    const memo = new DecodeMemo(16);
+    const bytes = seal(samples.offer);
+    const first = decodeEnvelope(bytes, { networkId: NETWORK, verifier, memo });
+    const second = decodeEnvelope(bytes, { networkId: NETWORK, verifier, memo });
+    assert.ok(first.ok && second.ok);
+    assert.equal(second.message, first.message, 'the memo hands out the decoded message');
+    assert.deepEqual(second.message, samples.offer);
+    // Other limits: decoded afresh, and the stricter limits still reject it.
+    const strict = { ...DEFAULT_WIRE_LIMITS, maxStrLength: 2 };
+    expectError(decodeEnvelope(bytes, { networkId: NETWORK, verifier, memo, limits: strict }), 'VPP_ERR_MALFORMED');
+    const bad = handmade([SIGNING_CONTEXT, NETWORK, 'offer', alice.publicKey, 2, T0, encode({ v: 1, type: 'offer', offers: [] })]);
+    expectError(decodeEnvelope(bad, { networkId: NETWORK, verifier, memo }), 'VPP_ERR_SCHEMA');
+    expectError(decodeEnvelope(bad, { networkId: NETWORK, verifier, memo }), 'VPP_ERR_SCHEMA');
   });
 });

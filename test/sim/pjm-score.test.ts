@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { downsample, pjmPerformanceScore } from '../../sim/pjm-score.js';
+import { downsample, pjmHourlyScores, pjmPerformanceScore } from '../../sim/pjm-score.js';
 import { seededRandom } from '../../sim/random.js';
 
 // A 40-minute test: 241 ten-second samples of a fast, irregular signal (as RegD is), 2 MW assigned.
@@ -67,5 +67,22 @@ describe('PJM performance score', () => {
     assert.deepEqual(downsample([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 5), [0, 5, 10]);
     assert.throws(() => pjmPerformanceScore(S.slice(0, 60), S.slice(0, 60), ASSIGNED_MW), /60 samples are too few/);
     assert.throws(() => pjmPerformanceScore(S, S, 0), /assignedMW must be > 0/);
+  });
+
+  it('scores each clock hour on its own samples and leaves out hours too short to score', () => {
+    // Two full hours of 10-s samples and 5 minutes of a third: 10 s late in the first hour, flat in the second.
+    const hour = 360;
+    const random2 = seededRandom(11);
+    const signal = Array.from({ length: 2 * hour + 30 }, () => ASSIGNED_MW * (2 * random2.next() - 1));
+    const response = signal.map((_, t) => (t < hour ? signal[Math.max(0, t - 1)] : 0));
+    const hourStartMs = Date.UTC(2016, 6, 1, 13);
+    const timesMs = signal.map((_, t) => hourStartMs + t * 10_000);
+    const hours = pjmHourlyScores(timesMs, signal, response, ASSIGNED_MW);
+    assert.deepEqual(hours.map((h) => h.hourStartMs), [hourStartMs, hourStartMs + 3_600_000]);
+    assert.ok(Math.abs(hours[0].score - 1) < 1e-12);
+    assert.equal(hours[0].steps, hour - 61 + 1);
+    const second = pjmPerformanceScore(signal.slice(hour, 2 * hour), response.slice(hour, 2 * hour), ASSIGNED_MW);
+    assert.equal(hours[1].score, second.score);
+    assert.equal(hours[1].accuracy, 0);
   });
 });
