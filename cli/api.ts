@@ -1,3 +1,4 @@
+// Light modules only: this file loads with every `vpp` command; the server is imported when `dashboard` runs.
 import { newToken } from '../api/auth.js';
 import type { ApiRole } from '../api/config.js';
 
@@ -9,7 +10,7 @@ export function apiTokenCommand(options: { name: string; role: ApiRole }): void 
 
 /** `vpp dashboard --results DIR`: the dashboard on finished results folders only, read-only, until SIGINT/SIGTERM. */
 export async function dashboardCommand(options: { results: string[]; port: number; host: string }): Promise<void> {
-  const [{ startApiServer }, { RunStore }] = await Promise.all([import('../api/server.js'), import('../api/runs.js')]);
+  const { startApiServer, RunStore } = await import('../api/index.js');
   const runs = new RunStore();
   const ids = options.results.map((dir) => runs.openResults(dir));
   // Nothing here can change: results are read-only and no node runs behind the page.

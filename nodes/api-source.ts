@@ -3,7 +3,7 @@
  * of the node's state read on demand, without I/O to devices or the network.
  */
 import type { DerAgent } from '../actors/der-agent.js';
-import type { ApiLedger, ApiSource, ConsensusStatus, DerStatus, NodeStatus, PlanStatus } from '../api/source.js';
+import type { ApiLedger, ApiSource, ConsensusStatus, DerStatus, NodeStatus, PlanStatus } from '../api/index.js';
 import { toHex } from '../protocol/keys.js';
 import type { DispatchPlan } from '../protocol/plan.js';
 import { commitQuorum } from '../protocol/consensus/index.js';

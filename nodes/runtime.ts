@@ -21,8 +21,7 @@ import { PeerNode } from './peer.js';
 import { NETWORK_TOPICS } from './topics.js';
 import { EventFeed } from './event-feed.js';
 import { coordinatorApiSource, peerApiSource, planStatus, telemetryEvent } from './api-source.js';
-import type { ApiSource } from '../api/source.js';
-import type { ApiServer } from '../api/server.js';
+import type { ApiServer, ApiSource } from '../api/index.js';
 import { commitPoints, openNodeTelemetry, siteIntervalPoints } from './node-telemetry.js';
 
 /** Where a node writes its event lines. */
@@ -88,7 +87,7 @@ async function setUp(config: CoordinatorConfig | PeerConfig, role: string): Prom
 /** The node's operator API when its config has an `api:` block (fastify is loaded only then). */
 async function startNodeApi(config: CoordinatorConfig | PeerConfig, feed: EventFeed, source: ApiSource): Promise<(ApiServer & { url: string }) | undefined> {
   if (!config.api) return undefined;
-  const { startApiServer } = await import('../api/server.js');
+  const { startApiServer } = await import('../api/index.js');
   return startApiServer({ config: config.api, source, feed });
 }
 
