@@ -129,6 +129,7 @@ function connect() {
     else if (e.event === 'commit') { kpi('k-height', e.height); kpi('k-round', e.round); }
     else if (e.event === 'block') { kpi('k-chain', e.height); clearTimeout(balancesDue); balancesDue = setTimeout(loadBalances, 200); }
     if (e.event === 'plan' || e.event === 'commit') api('/api/consensus').then(showConsensus, () => {});
+    if (e.event === 'plan') api('/api/status').then(showStatus, () => {});
     if (e.event === 'plan' && $('k-ders').dataset.role === 'coordinator') api('/api/fleet').then(showFleet, () => {});
   };
 }
