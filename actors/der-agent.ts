@@ -78,6 +78,11 @@ export class DerAgent {
     return this.actor.getSnapshot().context.setpointKW;
   }
 
+  /** The reading the actor last heard of (no device I/O), undefined before the first. */
+  get lastTelemetry(): DeviceTelemetry | undefined {
+    return this.actor.getSnapshot().context.telemetry;
+  }
+
   /** A fresh reading of the device (the actor hears of it only if the device's online status changed). */
   async telemetry(): Promise<DeviceTelemetry> {
     return (await this.read()).telemetry;

@@ -11,6 +11,7 @@ import { benchRoundTime } from './round-time.js';
 import { benchTransport } from './transport.js';
 import { benchConsensus } from './consensus.js';
 import { benchChain } from './chain.js';
+import { benchApi } from './api.js';
 import { benchTelemetry } from './telemetry.js';
 import { benchServices } from './services.js';
 import { benchCommitments } from './commitments.js';
@@ -316,6 +317,10 @@ print('8. Settlement ledger: blocks appended per second, verify and replay of a 
 const chainBench = await benchChain();
 print(chainBench.table);
 print();
+print('9. Operator API on loopback: requests/s on a live node\'s status endpoint, WebSocket fan-out to 100 clients');
+const apiBench = await benchApi();
+print(apiBench.table);
+print();
 print('10. Telemetry into influxd: points per second one per request beside batched, and the cost to a simulation');
 const telemetryBench = await benchTelemetry();
 print(telemetryBench.table);
@@ -346,6 +351,7 @@ writeFileSync(
       consensus: { plan: consensusBench.plan, rows: consensusBench.rows, roundTime: roundTimeBench.rows },
       devices: deviceBench.rows,
       chain: chainBench.rows,
+      api: apiBench.rows,
       telemetry: telemetryBench.rows,
       services: servicesBench.rows,
       commitments: commitmentsBench.rows,

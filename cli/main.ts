@@ -5,6 +5,7 @@ import { forecastNames } from '../sim/forecast.js';
 import { keygenCommand } from './keygen.js';
 import { coordinatorCommand, peerCommand } from './nodes.js';
 import { chainBalancesCommand, chainShowCommand, chainVerifyCommand } from './chain.js';
+import { apiTokenCommand, dashboardCommand } from './api.js';
 
 function integer(text: string): number {
   const value = Number(text);
@@ -84,6 +85,21 @@ program
   .description("run a peer node (a DER owner's site: its devices' actors) from its config file; events as JSON lines")
   .requiredOption('--config <file>', 'peer config (YAML or JSON)')
   .action(peerCommand);
+
+program
+  .command('api-token')
+  .description("print a new operator-API token and the hashed entry for a node config's api.tokens")
+  .requiredOption('--name <name>', 'client name (metrics, rate limits)')
+  .addOption(new Option('--role <role>', 'read: every GET; operator: also start runs, move certificates').choices(['read', 'operator']).default('read'))
+  .action(apiTokenCommand);
+
+program
+  .command('dashboard')
+  .description('serve the dashboard on finished `vpp sim --out` folders, read-only')
+  .requiredOption('--results <dir...>', 'results folder(s) with summary.json, timeseries.csv, report.html')
+  .option('--port <n>', 'TCP port', integer, 8080)
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .action(dashboardCommand);
 
 const chain = program.command('chain').description('inspect and verify a settlement ledger directory');
 chain.command('verify').description('re-check every hash, signature, settlement and certificate; name the first bad height').argument('<dir>', 'ledger directory').action(chainVerifyCommand);

@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { deviceConfigSchema } from '../actors/devices/registry.js';
 import { fromHex } from '../protocol/keys.js';
+import { apiConfigSchema } from '../api/config.js';
 import { telemetryConfigSchema } from '../telemetry/config.js';
 import { forecastNames, type ForecastName } from '../sim/forecast.js';
 
@@ -45,6 +46,8 @@ const commonShape = {
     .prefault({}),
   /** Folder of recorded grid data (default: $VPP_DATA, else ../shared/data). */
   data: z.string().optional(),
+  /** Operator API and dashboard (absent: the node serves nothing). */
+  api: apiConfigSchema.optional(),
   /** Where the node's telemetry goes (`influx`: an InfluxDB 1.x); none written without it. */
   telemetry: telemetryConfigSchema.optional(),
 };
@@ -99,7 +102,8 @@ export function loadNodeConfig<S extends typeof coordinatorConfigSchema | typeof
   const config = parsed.data as z.infer<S>;
   const base = dirname(resolve(path));
   const chain = 'chain' in config && config.chain ? { chain: { dir: resolve(base, config.chain.dir), genesis: resolve(base, config.chain.genesis) } } : {};
-  return { ...config, key: resolve(base, config.key), scenario: resolve(base, config.scenario), ...(config.data ? { data: resolve(base, config.data) } : {}), ...chain };
+  const runs = config.api?.runs ? { api: { ...config.api, runs: { dir: resolve(base, config.api.runs.dir), scenarios: resolve(base, config.api.runs.scenarios) } } } : {};
+  return { ...config, key: resolve(base, config.key), scenario: resolve(base, config.scenario), ...(config.data ? { data: resolve(base, config.data) } : {}), ...chain, ...runs };
 }
 
 /** The validator keys of a config as bytes. */

@@ -162,6 +162,16 @@ export class Coordinator {
     return this.pool.current(intervalStartMs).length;
   }
 
+  /** The offers held for the interval starting at `intervalStartMs` (each sender's newest envelope). */
+  heldOffers(intervalStartMs: number): FlexibilityOffer[] {
+    return this.pool.current(intervalStartMs).flatMap((h) => h.offers);
+  }
+
+  /** Where consensus stands: the current height (-1 before the first) and its round. */
+  position(): { height: number; round: number } {
+    return { height: this.round.engine.height, round: this.round.engine.round };
+  }
+
   /** The decision of a recent height, if decided. */
   decision(height: number): RoundDecision | undefined {
     return this.round.decision(height);

@@ -19,6 +19,9 @@ import { Coordinator } from './coordinator.js';
 import { Ledger, loadGenesisFile } from '../chain/index.js';
 import { PeerNode } from './peer.js';
 import { NETWORK_TOPICS } from './topics.js';
+import { EventFeed } from './event-feed.js';
+import { coordinatorApiSource, peerApiSource, planStatus, telemetryEvent } from './api-source.js';
+import type { ApiServer, ApiSource } from '../api/index.js';
 import { commitPoints, openNodeTelemetry, siteIntervalPoints } from './node-telemetry.js';
 
 /** Where a node writes its event lines. */
@@ -29,6 +32,8 @@ export interface RunningNode {
   readonly id: string;
   done: Promise<void>;
   stop(): Promise<void>;
+  /** The operator API, when the config has an `api:` block. */
+  readonly api?: ApiServer & { url: string };
 }
 
 /** How often a node looks at its clock, wall ms. */
@@ -79,6 +84,13 @@ async function setUp(config: CoordinatorConfig | PeerConfig, role: string): Prom
   return { run, transport, node, now, replayWindowMs: 30_000 * speedup };
 }
 
+/** The node's operator API when its config has an `api:` block (fastify is loaded only then). */
+async function startNodeApi(config: CoordinatorConfig | PeerConfig, feed: EventFeed, source: ApiSource): Promise<(ApiServer & { url: string }) | undefined> {
+  if (!config.api) return undefined;
+  const { startApiServer } = await import('../api/index.js');
+  return startApiServer({ config: config.api, source, feed });
+}
+
 /** Loops `tick` every TICK_MS until the window ends or `stop()`; then runs `finish`. */
 function loop(id: string, setup: SharedSetup, tick: () => Promise<void>, finish: () => Promise<void>): RunningNode {
   const endMs = setup.run.grid.startMs + setup.run.grid.count * setup.run.grid.intervalMs;
@@ -104,10 +116,12 @@ function loop(id: string, setup: SharedSetup, tick: () => Promise<void>, finish:
 }
 
 /** Starts a coordinator node from its config. */
-export async function startCoordinator(config: CoordinatorConfig, log: EventLog): Promise<RunningNode> {
+export async function startCoordinator(config: CoordinatorConfig, sink: EventLog): Promise<RunningNode> {
+  const feed = new EventFeed(sink);
+  const log = feed.log;
   const setup = await setUp(config, 'coordinator');
   const { run, now } = setup;
-  const { planMaker } = await runPlanMaker(run, config, runForecaster(run, config));
+  const { planMaker } = await runPlanMaker(run, config, runForecaster(run, config), (solve) => feed.live && feed.stream({ event: 'solve', ...solve }));
   const { intervalMs, startMs } = run.grid;
   const ledger = config.chain ? await Ledger.open(config.chain.dir, { genesis: loadGenesisFile(config.chain.genesis), clock: now }) : undefined;
   const telemetry = openNodeTelemetry(config, log);
@@ -127,12 +141,14 @@ export async function startCoordinator(config: CoordinatorConfig, log: EventLog)
       ),
     onDecide: (decision, commitMs) => {
       log({ event: 'commit', height: decision.height, intervalStart: new Date(decision.intervalStartMs).toISOString(), round: decision.commit.round, planHash: toHex(decision.commit.planHash), offers: decision.offerIds.length, ders: Object.keys(decision.plan.setpointsKW).length, commitMs });
+      if (feed.live) feed.stream({ event: 'plan', ...planStatus(decision.height, decision.intervalStartMs, decision.commit.round, decision.commit.planHash, decision.plan) });
       telemetry?.write(commitPoints(coordinator.id, decision, commitMs));
     },
   });
   coordinator.start();
-  log({ event: 'started', role: 'coordinator', id: coordinator.id, transport: setup.transport.name });
-  return loop(
+  const api = await startNodeApi(config, feed, coordinatorApiSource({ id: coordinator.id, networkId: config.networkId, run, validators: config.validators.length, now, coordinator, ...(ledger ? { ledger } : {}) }));
+  log({ event: 'started', role: 'coordinator', id: coordinator.id, transport: setup.transport.name, ...(api ? { api: api.url } : {}) });
+  const node = loop(
     coordinator.id,
     setup,
     async () => {
@@ -141,6 +157,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: EventLog)
       if (height >= 1) coordinator.startHeight(height);
     },
     async () => {
+      await api?.close();
       await coordinator.settled();
       coordinator.stop();
       await ledger?.close();
@@ -148,6 +165,7 @@ export async function startCoordinator(config: CoordinatorConfig, log: EventLog)
       log({ event: 'stopped', role: 'coordinator', stats: coordinator.stats(), ...(telemetry ? { telemetry: telemetry.stats() } : {}) });
     },
   );
+  return api ? { ...node, api } : node;
 }
 
 /** The DERs a peer runs: simulated members of the scenario's fleet, or devices behind their adapters. */
@@ -191,7 +209,9 @@ async function openSite(config: PeerConfig, run: PreparedRun, now: () => number,
 }
 
 /** Starts a peer node: its site's DER actors, their offers and the plans they follow. */
-export async function startPeer(config: PeerConfig, log: EventLog): Promise<RunningNode> {
+export async function startPeer(config: PeerConfig, sink: EventLog): Promise<RunningNode> {
+  const feed = new EventFeed(sink);
+  const log = feed.log;
   const setup = await setUp(config, 'peer');
   const { run, now } = setup;
   const { intervalMs, startMs } = run.grid;
@@ -202,13 +222,22 @@ export async function startPeer(config: PeerConfig, log: EventLog): Promise<Runn
   const site = await openSite(config, run, now, planTimeoutMs, clock);
   const { agents } = site;
   const telemetry = openNodeTelemetry(config, log);
-  const peer = new PeerNode({ ...setup.node, agents, planTimeoutMs, limitedFeeders: limitedFeedersOf(run.scenario) });
+  const peer = new PeerNode({
+    ...setup.node,
+    agents,
+    planTimeoutMs,
+    limitedFeeders: limitedFeedersOf(run.scenario),
+    onCertified: (plan) => feed.live && feed.stream({ event: 'plan', ...planStatus(plan.height, plan.intervalStartMs, plan.round, plan.planHash, plan.plan) }),
+  });
   peer.start();
-  log({ event: 'started', role: 'peer', id: peer.id, ders: agents.length, transport: setup.transport.name });
+  let adapterErrors = 0;
+  const source = peerApiSource({ id: peer.id, networkId: config.networkId, run, validators: config.validators.length, now, peer, agents, adapterErrors: () => adapterErrors });
+  const api = await startNodeApi(config, feed, source);
+  log({ event: 'started', role: 'peer', id: peer.id, ders: agents.length, transport: setup.transport.name, ...(api ? { api: api.url } : {}) });
   let offeredHeight = 0;
   // Steps run on the step grid from the first whole step after start (a live site joins mid-window).
   let stepMs = startMs + Math.max(0, Math.ceil((now() - startMs) / run.stepMs)) * run.stepMs;
-  return loop(
+  const node = loop(
     peer.id,
     setup,
     async () => {
@@ -234,6 +263,8 @@ export async function startPeer(config: PeerConfig, log: EventLog): Promise<Runn
             }
           }
           log({ event: 'interval', intervalStart: new Date(t).toISOString(), certified: peer.certified(t) !== undefined, followed, safeDefault: agents.length - followed });
+          adapterErrors += agents.filter((a) => a.state === 'fault' || a.lastTelemetry?.online === false).length;
+          if (feed.live) feed.stream(telemetryEvent(source, t, run.pricePerMWh[(t - startMs) / intervalMs]));
           if (telemetry) telemetry.write(await siteIntervalPoints(agents, t, (agent) => peer.sliceFor(agent, t)?.setpointsKW[0], peer.certified(t)));
           // The interval that just ended is metered and signed now (the first call sets the registers).
           await peer.publishMeter(t - intervalMs);
@@ -245,6 +276,7 @@ export async function startPeer(config: PeerConfig, log: EventLog): Promise<Runn
       }
     },
     async () => {
+      await api?.close();
       peer.stop();
       for (const agent of agents) agent.stop();
       await site.close();
@@ -252,4 +284,5 @@ export async function startPeer(config: PeerConfig, log: EventLog): Promise<Runn
       log({ event: 'stopped', role: 'peer', stats: peer.stats(), ...(telemetry ? { telemetry: telemetry.stats() } : {}) });
     },
   );
+  return api ? { ...node, api } : node;
 }

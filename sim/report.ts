@@ -7,7 +7,13 @@ import type { ServiceChart } from '../services/chart.js';
 const require = createRequire(import.meta.url);
 const uplotDir = dirname(require.resolve('uplot'));
 
-function escapeHtml(text: string): string {
+/** uPlot's stylesheet and script, to inline in a page that must open without network or build step. */
+export function uplotAssets(): { css: string; script: string } {
+  return { css: readFileSync(join(uplotDir, 'uPlot.min.css'), 'utf8'), script: readFileSync(join(uplotDir, 'uPlot.iife.min.js'), 'utf8') };
+}
+
+/** Text safe inside HTML. */
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
@@ -57,9 +63,10 @@ export function renderReport(summary: Record<string, unknown>, records: readonly
   const hasEvs = records.some((r) => r.evRequestedKWh > 0);
   const currency = escapeHtml(String(summary.currency ?? ''));
   const title = escapeHtml(String(summary.scenario ?? 'VPP simulation'));
+  const uplot = uplotAssets();
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${title}</title>
-<style>${readFileSync(join(uplotDir, 'uPlot.min.css'), 'utf8')}
+<style>${uplot.css}
 body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222;max-width:1200px}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
 table{border-collapse:collapse;font-size:.85rem}th,td{padding:2px 10px;text-align:left;border-bottom:1px solid #eee}
@@ -79,7 +86,7 @@ ${hasEvs ? '<h2>EV energy: delivered and requested (cumulative)</h2><div id="ev"
 <h2>Value against baselines (cumulative, ${currency})</h2><div id="value"></div>
 ${serviceCharts.map((c, i) => `<h2>${escapeHtml(c.title)}</h2><div id="service${i}"></div>`).join('\n')}
 <h2>Summary</h2><table>${summaryRows(summary).join('\n')}</table>
-<script>${readFileSync(join(uplotDir, 'uPlot.iife.min.js'), 'utf8')}</script>
+<script>${uplot.script}</script>
 <script>
 const d = ${scriptJson(data)};
 const width = () => Math.min(1150, window.innerWidth - 40);

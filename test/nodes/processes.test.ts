@@ -6,8 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { generateKeyPair, saveKeyFile, toHex } from '../../protocol/keys.js';
 import { Ledger } from '../../chain/index.js';
-import { prepareRun } from '../../sim/run.js';
-import { parseScenario } from '../../sim/scenario.js';
+import { registeredDers } from './genesis-helpers.js';
 import { aemoScenario, tempDir, writeScenario } from '../sim/helpers.js';
 import { freePort, killProcess, startNatsServer } from '../transport/net-helpers.js';
 
@@ -69,13 +68,7 @@ describe('coordinator and peer nodes as processes over NATS', () => {
     const peerKey = generateKeyPair();
     saveKeyFile(join(dir, 'peer-0.json'), peerKey);
     // The chain's genesis registers the peer's DERs (every 2nd of the scenario fleet) under its meter key.
-    const fleet = prepareRun(parseScenario(scenarioObject, 'process test'), { scenarioDir: dir }).newFleet();
-    const ders = fleet.members
-      .filter((_, k) => k % 2 === 0)
-      .map((m) => {
-        const caps = m.device.capabilities();
-        return { derId: m.device.id, ownerId: m.ownerId, kind: caps.kind, meterPublicKey: toHex(peerKey.publicKey), maxPowerKW: Math.max(caps.maxExportKW, caps.maxImportKW) };
-      });
+    const ders = registeredDers(scenarioObject, dir, { index: 0, of: 2 }, toHex(peerKey.publicKey));
     writeFileSync(join(dir, 'genesis.json'), JSON.stringify({ networkId: common.networkId, validators: validatorKeys, currency: 'AUD', feeFrac: 0.1, certificateUnitKWh: 0.1, ders }));
     for (let i = 0; i < 4; i++) {
       const config = join(dir, `coordinator-${i}.yaml`);
