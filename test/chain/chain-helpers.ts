@@ -2,8 +2,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GenesisInput, IntervalInput } from '../../chain/index.js';
-import { encodeEnvelope, keyPairFromSeed, planHash, toHex, type CommitMessage, type DispatchPlan, type KeyPair, type MeterReading } from '../../protocol/index.js';
+import assert from 'node:assert/strict';
+import { Ledger, blockHash, encodeBlock, type GenesisInput, type IntervalInput } from '../../chain/index.js';
+import { encodeEnvelope, keyPairFromSeed, planHash, toHex, type CommitMessage, type DispatchPlan, type KeyPair, type MeterReading, type SignatureVerifier } from '../../protocol/index.js';
 
 /** Network the test chains settle on. */
 export const NETWORK = 'chain-test';
@@ -115,4 +116,25 @@ export function coordinatorInterval(n: number, extraPlanDers = 0): IntervalInput
 /** A fresh temporary directory. */
 export function tempLedgerDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `vpp-chain-${prefix}-`));
+}
+
+/**
+ * After a kill: the chain in `dir` opens (cutting a torn tail), verifies, holds every block in
+ * `committed` (height → hash) unchanged and conserves money. Returns whether the open repaired a tail.
+ */
+export async function assertChainSurvived(dir: string, committed: ReadonlyMap<number, string>, verifier: SignatureVerifier, what: string): Promise<{ repaired: boolean; height: number }> {
+  const ledger = await Ledger.open(dir, { verifier });
+  try {
+    const report = ledger.verify();
+    assert.ok(report.ok, `${what}: ${report.error?.reason}`);
+    for (const [height, hash] of committed) {
+      assert.ok(height <= ledger.head.height, `${what}: committed block ${height} is gone (head ${ledger.head.height})`);
+      assert.equal(toHex(blockHash(encodeBlock(ledger.block(height)))), hash, `${what}: block ${height} changed`);
+    }
+    const totals = ledger.totals;
+    assert.equal(totals.marketPaidMinor, totals.paidToOwnersMinor + totals.feeMinor + totals.penaltyMinor, `${what}: money is not conserved`);
+    return { repaired: ledger.repairedBytes > 0, height: ledger.head.height };
+  } finally {
+    await ledger.close();
+  }
 }
