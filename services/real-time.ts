@@ -43,7 +43,7 @@ export class ServiceFleet {
   deviceViolations = 0;
   /** Feeder limits broken after a step (independent checker), summed over feeders and steps. */
   feederViolations = 0;
-  /** Where the commitments come from (the rule, until a planner supplies them). */
+  /** Where the commitments come from (the rule unless the planner's are handed over). */
   commitments: CommitmentSource;
   private timeMs: number;
 
