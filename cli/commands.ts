@@ -1,18 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
-import { DerAgent } from '../actors/der-agent.js';
 import { createLpBackend, type LpBackendName } from '../solver/backend.js';
 import { createPlanner, planToCplexLp } from '../solver/planner.js';
-import { createForecaster } from '../sim/forecast.js';
-import { buildFleet } from '../sim/fleet.js';
-import { seededRandom } from '../sim/random.js';
 import { DEFAULT_SOLVER, prepareRun, runSimulation, scenarioDirOf } from '../sim/run.js';
 import { writeResults } from '../sim/results.js';
 import type { SimTransportKind } from '../sim/consensus-network.js';
 import { ScenarioError, loadScenario, parseZonedIsoMs } from '../sim/scenario.js';
-import { plannerFeederLimits } from '../services/feeders.js';
-import { serviceMarketOf } from '../sim/commitments.js';
+import { planningStrategyOf, planRequestAt, servicesRequestAt } from '../sim/plan-request.js';
 import { planCommitments } from '../solver/commitments.js';
 import type { PlannerOptions, PlanRequest } from '../solver/planner.js';
 import type { PreparedRun } from '../sim/run.js';
@@ -75,36 +70,13 @@ export async function planCommand(scenarioPath: string, options: CommonOptions &
   if (!Number.isInteger(nowIndex) || nowIndex < 0 || nowIndex >= grid.count) {
     throw new ScenarioError(`--at ${options.at} must be an interval start inside the scenario window ${scenario.window.start} … ${scenario.window.end}`);
   }
-  const subGrid = { startMs: atMs, intervalMs: grid.intervalMs, count: grid.count - nowIndex };
-  const fleet = buildFleet(scenario, subGrid, run.signals, seededRandom(run.seed));
-  const pvHistory = run.newFleet().pvProfiles;
-  const forecaster = createForecaster(options.forecast ?? 'seasonal-blend', { intervalsPerDay: Math.round(86_400_000 / grid.intervalMs) });
-  const window = { startMs: atMs, intervalMs: grid.intervalMs, horizonIntervals: run.horizonIntervals };
-  const offers = await Promise.all(
-    fleet.members.map((member) => {
-      const agent = new DerAgent({ adapter: member.device, ownerId: member.ownerId, feederId: member.feederId, planTimeoutMs: grid.intervalMs });
-      // PV is forecast from its profile over the whole window, so the history before --at counts.
-      const pvAvailableKW = member.pvProfileIndex === undefined ? undefined : forecaster.forecast(pvHistory[member.pvProfileIndex], nowIndex, run.horizonIntervals).map((v) => v * (member.pvSizeKW ?? 0));
-      return agent.offer({ ...window, pvAvailableKW }).finally(() => agent.stop());
-    }),
-  );
-  const request = {
-    nowMs: atMs,
-    startMs: atMs,
-    intervalMs: grid.intervalMs,
-    horizonIntervals: run.horizonIntervals,
-    offers,
-    pricePerMWh: forecaster.forecast(run.pricePerMWh, nowIndex, run.horizonIntervals),
-    blocks: run.blocks,
-    terminalEnergy: scenario.planning.terminalEnergy,
-    evUnmetPenaltyPerKWh: scenario.planning.evUnmetPenaltyPerKWh,
-    feederLimits: plannerFeederLimits(scenario.services?.feeders),
-  };
-  const strategy = { strategy: scenario.planning.strategy, socBucketFrac: scenario.planning.socBucketFrac };
+  const { request, forecast } = await planRequestAt(run, nowIndex, options.forecast);
+  const { offers } = request;
+  const strategy = planningStrategyOf(run);
   const backend = await createLpBackend(options.solver ?? DEFAULT_SOLVER);
   const plan = createPlanner({ backend, ...strategy }).plan(request);
   if (options.commitments) writeCommitments(options.commitments, run, nowIndex, request, { backend, ...strategy }, scenario.currency);
-  writeFileSync(options.out, `${JSON.stringify({ scenario: scenario.name, at: new Date(atMs).toISOString(), currency: scenario.currency, forecast: forecaster.name, ...plan }, null, 2)}\n`);
+  writeFileSync(options.out, `${JSON.stringify({ scenario: scenario.name, at: new Date(atMs).toISOString(), currency: scenario.currency, forecast, ...plan }, null, 2)}\n`);
   if (options.exportLp) writeFileSync(options.exportLp, planToCplexLp(request, strategy));
   process.stdout.write(
     `plan at ${new Date(atMs).toISOString()}: ${offers.length} DERs, ${plan.periods.length} periods, objective ${plan.objectiveValue} ${scenario.currency}` +
@@ -118,12 +90,8 @@ export async function planCommand(scenarioPath: string, options: CommonOptions &
  * commitment periods) from the same offers and forecast, written as `FleetCommitment[]` with their value.
  */
 function writeCommitments(file: string, run: PreparedRun, nowIndex: number, request: PlanRequest, planner: PlannerOptions, currency: string): void {
-  const horizon = serviceMarketOf(run, nowIndex, request.horizonIntervals);
-  if (horizon === undefined) throw new ScenarioError('--commitments: the scenario has no market.capacity block (capacity prices and commitment rules)');
-  if (horizon.horizonIntervals < 1) throw new ScenarioError('--commitments: the planning horizon is shorter than one market.capacity.periodMin');
-  const n = horizon.horizonIntervals;
-  const offers = request.offers.map((o) => ({ ...o, minPowerKW: o.minPowerKW.slice(0, n), maxPowerKW: o.maxPowerKW.slice(0, n) }));
-  const result = planCommitments({ ...request, offers, horizonIntervals: n, pricePerMWh: request.pricePerMWh.slice(0, n), blocks: undefined, market: horizon.market, commitmentIntervals: horizon.commitmentIntervals }, planner);
+  const servicesRequest = servicesRequestAt(run, nowIndex, request, '--commitments');
+  const result = planCommitments(servicesRequest, planner);
   const { commitments, ...summary } = result;
   const totals = commitments.map((c) => ({
     startMs: c.startMs,
@@ -133,7 +101,7 @@ function writeCommitments(file: string, run: PreparedRun, nowIndex: number, requ
     reserveKW: c.ders.reduce((s, d) => s + d.reserveKW, 0),
     frequencyKW: c.ders.reduce((s, d) => s + d.frequencyKW, 0),
   }));
-  writeFileSync(file, `${JSON.stringify({ currency, market: horizon.market.regulationRule, ...summary, totals, commitments }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ currency, market: servicesRequest.market.regulationRule, ...summary, totals, commitments }, null, 2)}\n`);
   const first = totals[0];
   process.stdout.write(
     `commitments: ${commitments.length} periods, value ${result.objectiveValue.toFixed(2)} ${currency} (capacity ${result.capacityValue.toFixed(2)}); first period: basepoint ${first.basepointKW.toFixed(1)} kW, ` +

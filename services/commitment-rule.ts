@@ -1,7 +1,7 @@
 /**
- * Commitments from a fixed rule, until the co-optimising planner supplies them: the one place
- * the real-time path gets its `FleetCommitment` from (`CommitmentSource`), so the planner's output
- * replaces this function and nothing else.
+ * Commitments from a fixed rule (`services.commitments: rule`, the default): one
+ * `CommitmentSource`, the seam the real-time path gets its `FleetCommitment` from, so the
+ * co-optimising planner's output (services/planned.ts) replaces this function and nothing else.
  *
  * The rule, per period, from the fleet's state at the period's start:
  * - regulation and frequency (symmetric): a battery's basepoint steers it toward the middle of

@@ -3,6 +3,7 @@
  * committed band times the droop of the measured frequency, and the response error and energy
  * used are reported.
  */
+import type { PlannedCommitments } from './planned.js';
 import { followSignal, type FollowTrace, type ServiceFleet } from './real-time.js';
 import type { FrequencySpec } from './scenario.js';
 
@@ -49,10 +50,10 @@ export interface FrequencySummary {
 }
 
 /** Answers `frequencyHz` (one value per step from `startMs`) with the fleet. */
-export function runFrequency(fleet: ServiceFleet, spec: FrequencySpec, startMs: number, frequencyHz: readonly number[]): { summary: FrequencySummary; trace: FollowTrace } {
+export function runFrequency(fleet: ServiceFleet, spec: FrequencySpec, startMs: number, frequencyHz: readonly number[], planned?: PlannedCommitments): { summary: FrequencySummary; trace: FollowTrace } {
   const stepMs = spec.stepS * 1000;
   const required = frequencyHz.map((f) => droopFrac(f, spec));
-  const trace = followSignal(fleet, 'frequency', spec, startMs, required);
+  const trace = followSignal(fleet, 'frequency', spec, startMs, required, planned);
   let squared = 0;
   let absolute = 0;
   let answered = 0;

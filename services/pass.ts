@@ -18,6 +18,8 @@ import { runRegulation, type RegulationSummary } from './regulation.js';
 import { loadServiceEvents, runEvents, type EventServiceSummary } from './reserve.js';
 import type { ServicesSpec } from './scenario.js';
 import { ServiceConfigError } from './errors.js';
+import type { FleetCommitment } from './commitment.js';
+import { planServicePeriods, type ServicePlanning } from './planned.js';
 
 const MS_PER_MIN = 60_000;
 const MS_PER_HOUR = 3_600_000;
@@ -30,6 +32,8 @@ export interface ServicesSummary {
   frequency?: FrequencySummary & { soc?: { start: SocBand; end: SocBand } };
   reserve?: EventServiceSummary;
   demandResponse?: EventServiceSummary & { ev: EvOutcome };
+  /** Where the commitments came from, and per service the fleet's committed MW in each commitment period the service ran. */
+  commitments: { source: ServicesSpec['commitments']; committedMW: Partial<Record<ServiceKey, { start: string; mw: number }[]>> };
   feeder: { feeders: number; violations: number };
   device: { violations: number; clamps: number; clampsByReason: Record<ClampReason, number> };
   /** SHA-256 of every service's per-step trace: same scenario and seed, same hash. */
@@ -49,10 +53,19 @@ interface EvOutcome {
 export interface ServicesOutcome {
   summary: ServicesSummary;
   charts: ServiceChart[];
+  /** Per service, the commitments the real-time path was handed, one per period. */
+  commitments: Partial<Record<ServiceKey, FleetCommitment[]>>;
 }
 
-/** Runs every service of `run.scenario.services` (which must be present); the recordings' load reports join `run.reports`. */
-export function runServices(run: PreparedRun, scenarioDir: string): ServicesOutcome {
+/** A service of the `services:` block. */
+type ServiceKey = 'regulation' | 'frequency' | 'reserve' | 'demandResponse';
+
+/**
+ * Runs every service of `run.scenario.services` (which must be present); the recordings' load
+ * reports join `run.reports`. `planning` runs the co-optimising planner when the scenario takes
+ * its commitments from it.
+ */
+export async function runServices(run: PreparedRun, scenarioDir: string, planning: ServicePlanning = {}): Promise<ServicesOutcome> {
   const started = performance.now();
   const spec = run.scenario.services as ServicesSpec;
   const windowStartMs = run.grid.startMs;
@@ -62,7 +75,17 @@ export function runServices(run: PreparedRun, scenarioDir: string): ServicesOutc
   const reports = run.reports;
   const traces: FollowTrace[] = [];
   const fleets: ServiceFleet[] = [];
-  const summary: Omit<ServicesSummary, 'feeder' | 'device' | 'traceHash' | 'passS'> = {};
+  const summary: Omit<ServicesSummary, 'commitments' | 'feeder' | 'device' | 'traceHash' | 'passS'> = {};
+  const handed: ServicesOutcome['commitments'] = {};
+  const committedMW: ServicesSummary['commitments']['committedMW'] = {};
+  const record = (service: ServiceKey, followed: FollowTrace[]) => {
+    const periods = followed.flatMap((t) => t.periods);
+    handed[service] = periods.map((p) => p.fleet);
+    committedMW[service] = periods.map((p) => ({ start: new Date(p.startMs).toISOString(), mw: p.committedKW / 1000 }));
+  };
+  // Planned before the fleet starts, so the planner sees what `vpp plan --commitments` would at each period's start.
+  const plannedFor = (startMs: number, stepMs: number, steps: number) =>
+    spec.commitments === 'co-optimise' ? planServicePeriods(run, startMs, startMs + steps * stepMs, planning) : Promise.resolve(undefined);
   const startFleet = (untilMs: number, idleStepMs: number) => {
     const fleet = new ServiceFleet(run.newFleet(), spec.feeders, windowStartMs);
     fleet.idleUntil(untilMs, { stepMs: idleStepMs });
@@ -92,11 +115,13 @@ export function runServices(run: PreparedRun, scenarioDir: string): ServicesOutc
     }
     const durationMin = r.durationMin ?? (r.signal.source === 'pjm-test' ? PJM_TEST_MIN : (Math.min(windowEndMs, seriesEndMs(series)) - startMs) / MS_PER_MIN);
     const values = onSteps(series, startMs, durationMin, stepMs, windowEndMs, 'services.regulation');
+    const planned = await plannedFor(startMs, stepMs, values.length);
     const fleet = startFleet(startMs, 5 * MS_PER_MIN);
     const socStart = fleet.batterySoc();
-    const result = runRegulation(fleet, r, name, startMs, values);
+    const result = runRegulation(fleet, r, name, startMs, values, planned);
     summary.regulation = { ...result.summary, ...socSpan(socStart, fleet.batterySoc()) };
     traces.push(result.trace);
+    record('regulation', [result.trace]);
     charts.push(traceChart(`Regulation: ${name}, signal × committed vs fleet response`, result.trace, 'signal × committed'));
   }
 
@@ -114,11 +139,13 @@ export function runServices(run: PreparedRun, scenarioDir: string): ServicesOutc
     const startMs = f.start === undefined ? Math.max(windowStartMs, series.timesMs[0]) : startOf(f.start, 'services.frequency.start');
     const durationMin = f.durationMin ?? (Math.min(windowEndMs, seriesEndMs(series)) - startMs) / MS_PER_MIN;
     const values = onSteps(series, startMs, durationMin, stepMs, windowEndMs, 'services.frequency');
+    const planned = await plannedFor(startMs, stepMs, values.length);
     const fleet = startFleet(startMs, 15 * MS_PER_MIN);
     const socStart = fleet.batterySoc();
-    const result = runFrequency(fleet, f, startMs, values);
+    const result = runFrequency(fleet, f, startMs, values, planned);
     summary.frequency = { ...result.summary, ...socSpan(socStart, fleet.batterySoc()) };
     traces.push(result.trace);
+    record('frequency', [result.trace]);
     charts.push(traceChart('Frequency response: droop × band vs fleet response', result.trace, 'droop × band'));
   }
 
@@ -133,6 +160,7 @@ export function runServices(run: PreparedRun, scenarioDir: string): ServicesOutc
     const result = runEvents(fleet, e, events, idle);
     fleet.idleUntil(windowEndMs, idle);
     traces.push(...result.traces);
+    record(key, result.traces);
     const title = key === 'reserve' ? 'Reserve events' : 'Demand-response events';
     charts.push(eventChart(`${title}: committed vs delivered per event`, result.summary.perEvent));
     if (result.traces.length > 0) charts.push(traceChart(`${title}: committed vs fleet response in the first event`, result.traces[0], 'committed'));
@@ -144,12 +172,14 @@ export function runServices(run: PreparedRun, scenarioDir: string): ServicesOutc
   return {
     summary: {
       ...summary,
+      commitments: { source: spec.commitments, committedMW },
       feeder: { feeders: spec.feeders.length, violations: fleets.reduce((s, f) => s + f.feederViolations, 0) },
       device: { violations: fleets.reduce((s, f) => s + f.deviceViolations, 0), clamps: Object.values(clampsByReason).reduce((a, b) => a + b, 0), clampsByReason },
       traceHash: traceHash(traces),
       passS: (performance.now() - started) / 1000,
     },
     charts,
+    commitments: handed,
   };
 }
 

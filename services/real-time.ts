@@ -8,8 +8,10 @@ import { MS_PER_HOUR } from '../actors/devices/simulated-device.js';
 import { clampSetpoint, safeDefaultKW } from '../actors/safety-envelope.js';
 import { checkFeederLimits, checkLimits } from '../sim/limit-check.js';
 import type { Fleet } from '../sim/fleet.js';
+import type { FleetCommitment } from './commitment.js';
 import { basepointsOf, ruleCommitments, type CommitmentSource, type CommittedService } from './commitment-rule.js';
 import { RealTimeDispatcher } from './dispatcher.js';
+import { plannedSource, type PlannedCommitments } from './planned.js';
 import type { FeederSpec } from './scenario.js';
 
 const MS_PER_MIN = 60_000;
@@ -41,7 +43,7 @@ export class ServiceFleet {
   deviceViolations = 0;
   /** Feeder limits broken after a step (independent checker), summed over feeders and steps. */
   feederViolations = 0;
-  /** Where the commitments come from (the rule, until a planner supplies them). */
+  /** Where the commitments come from (the rule unless the planner's are handed over). */
   commitments: CommitmentSource;
   private timeMs: number;
 
@@ -127,6 +129,8 @@ export interface FollowSpec {
   stepMs: number;
   /** Commitments are fixed per period of this length from `startMs`, ms. */
   periodMs: number;
+  /** When set, periods start at `periodOriginMs` + k·`periodMs` instead (a market's commitment periods). */
+  periodOriginMs?: number;
   /** What the fleet is asked to commit per period, kW. */
   askedKW: number;
   /** Headroom time at a step start, ms. */
@@ -143,7 +147,7 @@ export interface FollowTrace {
   responseKW: number[];
   committedKW: number[];
   /** Per period: what the fleet could carry and what it committed. */
-  periods: { startMs: number; capacityKW: number; committedKW: number; participants: number }[];
+  periods: { startMs: number; capacityKW: number; committedKW: number; participants: number; fleet: FleetCommitment }[];
 }
 
 /** Runs the fleet through one service span: commitments per period, dispatch and metering per step. */
@@ -154,11 +158,12 @@ export function follow(fleet: ServiceFleet, spec: FollowSpec): FollowTrace {
   let periodEndMs = -Infinity;
   for (let i = 0, t = spec.startMs; t < spec.endMs; i++, t += spec.stepMs) {
     if (t >= periodEndMs) {
-      periodEndMs = Math.min(spec.endMs, t + spec.periodMs);
+      const origin = spec.periodOriginMs;
+      periodEndMs = Math.min(spec.endMs, origin === undefined ? t + spec.periodMs : origin + (Math.floor((t - origin) / spec.periodMs) + 1) * spec.periodMs);
       const period = fleet.commitments(spec.service, t, periodEndMs, spec.askedKW, spec.headroomMs(t));
       basepointKW = basepointsOf(fleet.dispatcher, period.fleet);
       committedKW = spec.service === 'reserve' ? spec.askedKW : period.committedKW;
-      trace.periods.push({ startMs: t, capacityKW: period.capacityKW, committedKW, participants: period.fleet.ders.length });
+      trace.periods.push({ startMs: t, capacityKW: period.capacityKW, committedKW, participants: period.fleet.ders.length, fleet: period.fleet });
     }
     const stepMs = Math.min(spec.stepMs, spec.endMs - t);
     const requiredKW = spec.requiredFrac(i, t) * committedKW;
@@ -184,17 +189,19 @@ export interface SignalServiceSettings {
 
 /**
  * Follows `requiredFrac` (one fraction of the committed capacity per step from `startMs`) with the
- * fleet, its batteries' basepoints steering toward mid-SoC as `socCorrectionFrac` allows.
+ * fleet: with `planned`, on the planner's commitments over its market periods; otherwise on the
+ * rule's, its batteries' basepoints steering toward mid-SoC as `socCorrectionFrac` allows.
  */
-export function followSignal(fleet: ServiceFleet, service: CommittedService, settings: SignalServiceSettings, startMs: number, requiredFrac: readonly number[]): FollowTrace {
+export function followSignal(fleet: ServiceFleet, service: CommittedService, settings: SignalServiceSettings, startMs: number, requiredFrac: readonly number[], planned?: PlannedCommitments): FollowTrace {
   const stepMs = settings.stepS * 1000;
-  fleet.commitments = ruleCommitments(fleet.dispatcher, { socCorrectionFrac: settings.socCorrectionFrac });
+  fleet.commitments = planned ? plannedSource(planned) : ruleCommitments(fleet.dispatcher, { socCorrectionFrac: settings.socCorrectionFrac });
   return follow(fleet, {
     service,
     startMs,
     endMs: startMs + requiredFrac.length * stepMs,
     stepMs,
-    periodMs: settings.periodMin * MS_PER_MIN,
+    periodMs: planned?.periodMs ?? settings.periodMin * MS_PER_MIN,
+    periodOriginMs: planned?.originMs,
     askedKW: settings.committedMW * 1000,
     headroomMs: () => settings.socHorizonMin * MS_PER_MIN,
     requiredFrac: (i) => requiredFrac[i],

@@ -8,6 +8,7 @@
 import { downsample, pjmHourlyScores, pjmPerformanceScore, type PjmScoreOptions } from '../sim/pjm-score.js';
 import { followSignal, type FollowTrace, type ServiceFleet } from './real-time.js';
 import type { RegulationSpec } from './scenario.js';
+import type { PlannedCommitments } from './planned.js';
 import { ServiceConfigError } from './errors.js';
 
 const MS_PER_MIN = 60_000;
@@ -17,7 +18,7 @@ export interface RegulationSummary {
   signal: string;
   start: string;
   durationMin: number;
-  /** Capacity asked for, MW. */
+  /** Capacity asked for, MW (with co-optimised commitments the planner's total replaces it: see assignedMW). */
   committedMW: number;
   /** Capacity committed and scored against (mean over periods), MW. */
   assignedMW: number;
@@ -34,11 +35,11 @@ export interface RegulationSummary {
 }
 
 /** Follows `signal` (normalised, one value per step from `startMs`) with the fleet, and scores it. */
-export function runRegulation(fleet: ServiceFleet, spec: RegulationSpec, signalName: string, startMs: number, signal: readonly number[]): { summary: RegulationSummary; trace: FollowTrace } {
+export function runRegulation(fleet: ServiceFleet, spec: RegulationSpec, signalName: string, startMs: number, signal: readonly number[], planned?: PlannedCommitments): { summary: RegulationSummary; trace: FollowTrace } {
   const stepMs = spec.stepS * 1000;
   const stride = (spec.scoring.sampleS * 1000) / stepMs;
   if (!Number.isInteger(stride) || stride < 1) throw new ServiceConfigError(`services.regulation.scoring.sampleS (${spec.scoring.sampleS}) must be a whole multiple of stepS (${spec.stepS})`);
-  const trace = followSignal(fleet, 'regulation', spec, startMs, signal);
+  const trace = followSignal(fleet, 'regulation', spec, startMs, signal, planned);
   const options: PjmScoreOptions = { windowSamples: spec.scoring.windowSamples, maxShiftSamples: spec.scoring.maxShiftSamples, flatSignalStd: spec.scoring.flatSignalStd };
   const toMW = (values: number[]) => downsample(values, stride).map((v) => v / 1000);
   const signalMW = toMW(trace.requiredKW);

@@ -100,6 +100,11 @@ const feederSchema = z.strictObject({
 
 /** The `services:` block. */
 export const servicesSchema = z.strictObject({
+  /**
+   * Where each period's commitments come from: `rule` (services/commitment-rule.ts) or
+   * `co-optimise` (the co-optimising planner over `market.capacity`, as `vpp plan --commitments`).
+   */
+  commitments: z.enum(['rule', 'co-optimise']).default('rule'),
   regulation: regulationSchema.optional(),
   frequency: frequencySchema.optional(),
   reserve: eventServiceSchema.optional(),
@@ -129,10 +134,15 @@ interface FleetFeeders {
  * Cross-field checks the schema cannot make: feeder ids are unique, and once feeders are declared
  * every group's `feeder` names one of them. Returns one message per problem, naming the field.
  */
-export function servicesProblems(services: ServicesSpec | undefined, fleet: FleetFeeders): string[] {
-  const feeders = services?.feeders ?? [];
-  if (feeders.length === 0) return [];
+export function servicesProblems(services: ServicesSpec | undefined, fleet: FleetFeeders, hasCapacityMarket: boolean): string[] {
   const problems: string[] = [];
+  if (services?.commitments === 'co-optimise') {
+    if (!hasCapacityMarket) problems.push('services.commitments: co-optimise needs a market.capacity block (the capacity prices and commitment rules the planner sells into)');
+    // The planner's reserve capacity is held per commitment period, not per called event: the event services keep the rule.
+    for (const key of ['reserve', 'demandResponse'] as const) if (services[key]) problems.push(`services.commitments: co-optimise is for regulation and frequency; services.${key} needs commitments: rule`);
+  }
+  const feeders = services?.feeders ?? [];
+  if (feeders.length === 0) return problems;
   const ids = new Set<string>();
   feeders.forEach((f, i) => {
     if (ids.has(f.id)) problems.push(`services.feeders.${i}.id: feeder '${f.id}' is declared twice`);

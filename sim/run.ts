@@ -7,7 +7,7 @@ import { CLAMP_REASONS, clampSetpoint, safeSetpointKW, type ClampReason } from '
 import { SimulatedBattery } from '../actors/devices/simulated-battery.js';
 import { SimulatedEvCharger } from '../actors/devices/simulated-ev-charger.js';
 import type { SimulatedDevice } from '../actors/devices/simulated-device.js';
-import { createLpBackend, type LpBackend, type LpBackendName } from '../solver/backend.js';
+import { createLpBackend, DEFAULT_SOLVER, type LpBackend, type LpBackendName } from '../solver/backend.js';
 import { createPlanner } from '../solver/planner.js';
 import { createForecaster, type Forecaster } from './forecast.js';
 import { type Fleet, type FleetMember, buildFleet } from './fleet.js';
@@ -57,8 +57,7 @@ export interface RunResult {
   serviceCharts?: ServiceChart[];
 }
 
-/** The LP backend a run uses when none is asked for (chosen by `npm run bench`: see README). */
-export const DEFAULT_SOLVER: LpBackendName = 'glpk';
+export { DEFAULT_SOLVER };
 
 const MS_PER_HOUR = 3_600_000;
 
@@ -570,7 +569,7 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
   const valuePerfectForesight = sum(foresight.value);
   const uplift = valuePerfectForesight - valueBaseline;
   const fleet = run.newFleet();
-  const services = scenario.services ? runServices(run, options.scenarioDir) : undefined;
+  const services = scenario.services ? await runServices(run, options.scenarioDir, { solver: options.solver, forecast: options.forecast }) : undefined;
   const summary = {
     scenario: scenario.name,
     seed: run.seed,

@@ -251,7 +251,7 @@ export function parseScenario(raw: unknown, origin: string): Scenario {
       throw new ScenarioError(`${origin}: planning.blocks periodMin ${block.periodMin} must be a multiple of market.intervalMin`);
     }
   }
-  const problems = servicesProblems(scenario.services, scenario.fleet);
+  const problems = servicesProblems(scenario.services, scenario.fleet, scenario.market.capacity !== undefined);
   if (problems.length > 0) throw new ScenarioError(`${origin}: invalid scenario\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return scenario;
 }

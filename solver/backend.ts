@@ -14,6 +14,9 @@ export interface LpSolution {
 /** Names of the available LP backends. */
 export type LpBackendName = 'glpk' | 'highs';
 
+/** The LP backend a run uses when none is asked for (chosen by `npm run bench`: see README). */
+export const DEFAULT_SOLVER: LpBackendName = 'glpk';
+
 /**
  * A synchronous LP solver. Both implementations run WASM on the calling thread: a large LP blocks
  * the event loop, so callers that must stay responsive run the planner in a worker thread.

@@ -28,14 +28,14 @@ describe('services in vpp sim', () => {
     assert.equal(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).services.regulation.score, summary.services.regulation.score);
   });
 
-  it('same scenario and seed, same service trace; another seed, another fleet and trace', () => {
+  it('same scenario and seed, same service trace; another seed, another fleet and trace', async () => {
     const scenario = loadScenario(join(EXAMPLES, 'pjm-regd-40min.yaml'));
-    const hash = (seed: number) => runServices(prepareRun(scenario, { scenarioDir: EXAMPLES, seed }), EXAMPLES).summary.traceHash;
-    assert.equal(hash(21), hash(21));
-    assert.notEqual(hash(21), hash(22));
+    const hash = async (seed: number) => (await runServices(prepareRun(scenario, { scenarioDir: EXAMPLES, seed }), EXAMPLES)).summary.traceHash;
+    assert.equal(await hash(21), await hash(21));
+    assert.notEqual(await hash(21), await hash(22));
   });
 
-  it('rejects a fleet group on an undeclared feeder and a bad services field, naming the field', () => {
+  it('rejects a fleet group on an undeclared feeder and a bad services field, naming the field', async () => {
     const raw = {
       name: 't',
       currency: 'USD',
@@ -49,10 +49,10 @@ describe('services in vpp sim', () => {
     assert.throws(() => parseScenario({ ...raw, services: { reserve: { events: { source: 'pjm-spin' }, committedMW: -1 } } }, 'x.yaml'), /services\.reserve\.committedMW/);
     // A service outside the window is refused before anything runs, naming the field.
     const late = parseScenario({ ...raw, fleet: { batteries: [] }, services: { regulation: { signal: { source: 'pjm-test', kind: 'RegD' }, start: '2016-07-02T09:00:00-04:00', committedMW: 1 } } }, 'x.yaml');
-    assert.throws(() => runServices(prepareRun(late, { scenarioDir: EXAMPLES }), EXAMPLES), (e: Error & { code?: string }) => e.code === 'VPP_ERR_SERVICE' && /services\.regulation\.start/.test(e.message));
+    await assert.rejects(runServices(prepareRun(late, { scenarioDir: EXAMPLES }), EXAMPLES), (e: Error & { code?: string }) => e.code === 'VPP_ERR_SERVICE' && /services\.regulation\.start/.test(e.message));
   });
 
-  it('follows a regulation signal from the user\'s own CSV, on the signal loaders\' mapping', () => {
+  it('follows a regulation signal from the user\'s own CSV, on the signal loaders\' mapping', async () => {
     const dir = tempDir('reg-csv');
     const startMs = Date.parse('2016-07-01T04:00:00Z');
     const rows = Array.from({ length: 1800 }, (_, i) => `${new Date(startMs + i * 2000).toISOString()},${Math.sin(i / 40).toFixed(4)}`);
@@ -74,7 +74,7 @@ describe('services in vpp sim', () => {
       'csv.yaml',
     );
     const run = prepareRun(scenario, { scenarioDir: dir });
-    const regulation = runServices(run, dir).summary.regulation!;
+    const regulation = (await runServices(run, dir)).summary.regulation!;
     assert.equal(regulation.durationMin, 60);
     assert.equal(regulation.signal, 'CSV reg');
     assert.ok(regulation.score >= 0.9, String(regulation.score));
