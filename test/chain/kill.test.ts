@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createNodeCryptoVerifier } from '../../protocol/index.js';
 import { memoizingVerifier } from '../../protocol/round/memo-verifier.js';
 import { seededRandom } from '../../sim/random.js';
+import { forEachLine } from '../transport/net-helpers.js';
 import { assertChainSurvived, tempLedgerDir } from './chain-helpers.js';
 
 const WRITER = fileURLToPath(new URL('./kill-writer.js', import.meta.url));
@@ -20,22 +21,15 @@ async function runAndKill(delayMs: number, afterFirstBlock: boolean): Promise<Ma
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => (stderr += chunk));
   const acknowledged = new Map<number, string>();
-  let buffered = '';
   let timer: NodeJS.Timeout | undefined;
   const kill = () => {
     timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
   };
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    buffered += chunk;
-    const lines = buffered.split('\n');
-    buffered = lines.pop()!;
-    for (const line of lines) {
-      const [first, second] = line.split(' ');
-      if (first === 'ready') continue;
-      if (afterFirstBlock && acknowledged.size === 0) kill();
-      acknowledged.set(Number(first), second);
-    }
+  forEachLine(child.stdout, (line) => {
+    const [first, second] = line.split(' ');
+    if (first === 'ready') return;
+    if (afterFirstBlock && acknowledged.size === 0) kill();
+    acknowledged.set(Number(first), second);
   });
   if (!afterFirstBlock) kill();
   // 'close', not 'exit': every acknowledgement the writer printed has been read by then.

@@ -18,7 +18,7 @@ import { seededRandom } from '../../sim/random.js';
 import { parseScenario } from '../../sim/scenario.js';
 import { assertChainSurvived } from '../chain/chain-helpers.js';
 import { aemoScenario, tempDir, writeScenario } from '../sim/helpers.js';
-import { freePort, killProcess, startNatsServer } from '../transport/net-helpers.js';
+import { forEachLine, freePort, killProcess, startNatsServer } from '../transport/net-helpers.js';
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const KILLS = 50;
@@ -42,19 +42,12 @@ async function runAndKill(config: string, delayMs: number, afterFirstBlock: bool
   child.stderr.on('data', (chunk: string) => (run.stderr += chunk));
   let timer: NodeJS.Timeout | undefined;
   const killLater = () => (timer ??= setTimeout(() => child.kill('SIGKILL'), delayMs));
-  let buffered = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    buffered += chunk;
-    const lines = buffered.split('\n');
-    buffered = lines.pop()!;
-    for (const line of lines) {
-      const event = JSON.parse(line) as { event: string; height?: number; hash?: string; settlements?: number };
-      if (event.event !== 'block') continue;
-      run.reported.set(event.height!, event.hash!);
-      run.settlements += event.settlements!;
-      if (afterFirstBlock) killLater();
-    }
+  forEachLine(child.stdout, (line) => {
+    const event = JSON.parse(line) as { event: string; height?: number; hash?: string; settlements?: number };
+    if (event.event !== 'block') return;
+    run.reported.set(event.height!, event.hash!);
+    run.settlements += event.settlements!;
+    if (afterFirstBlock) killLater();
   });
   if (!afterFirstBlock) killLater();
   // 'close', not 'exit': every line the process wrote has been read by then.

@@ -8,7 +8,7 @@ import { generateKeyPair, saveKeyFile, toHex } from '../../protocol/keys.js';
 import { Ledger } from '../../chain/index.js';
 import { registeredDers } from './genesis-helpers.js';
 import { aemoScenario, tempDir, writeScenario } from '../sim/helpers.js';
-import { freePort, killProcess, startNatsServer } from '../transport/net-helpers.js';
+import { forEachLine, freePort, killProcess, startNatsServer } from '../transport/net-helpers.js';
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const INTERVALS = 8;
@@ -24,12 +24,8 @@ interface NodeRun {
 function startNode(role: 'coordinator' | 'peer', config: string): NodeRun {
   const child = spawn(process.execPath, [CLI, role, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
   const events: Record<string, unknown>[] = [];
-  let buffered = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop()!;
-    for (const line of lines) if (line.trim()) events.push(JSON.parse(line) as Record<string, unknown>);
+  forEachLine(child.stdout!, (line) => {
+    if (line.trim()) events.push(JSON.parse(line) as Record<string, unknown>);
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
