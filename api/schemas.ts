@@ -79,6 +79,8 @@ export const ConsensusStatusSchema = Type.Object({
 
 const TotalsSchema = Type.Object({
   settlements: Type.Integer(),
+  serviceSettlements: Type.Integer(),
+  servicePaidMinor: Type.Integer({ description: 'market paid for grid services, part of marketPaidMinor' }),
   marketPaidMinor: Type.Integer({ description: 'minor units (cents)' }),
   paidToOwnersMinor: Type.Integer(),
   feeMinor: Type.Integer(),
@@ -115,6 +117,7 @@ export const BlockSummarySchema = Type.Object({
   settlements: Type.Optional(Type.Integer()),
   certificates: Type.Optional(Type.Integer()),
   ops: Type.Optional(Type.Integer()),
+  services: Type.Optional(Type.Integer()),
 });
 
 export const BlockSchema = Type.Object({ height: Type.Integer(), block: Type.Unknown({ description: 'the block, byte strings as hex' }) });

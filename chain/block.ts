@@ -4,7 +4,8 @@
  * its hash is SHA-256 of them and the next block names it in `prevHash`. Block 0 holds the genesis
  * record; every later block is either a committed interval (its commit certificate with the plan,
  * the signed meter envelopes that arrived for earlier intervals, and the settlements and
- * certificates derived from them) or a batch of certificate transfers and retirements.
+ * certificates derived from them), a batch of certificate transfers and retirements, or the grid
+ * services' capacity and performance payments.
  */
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import { z } from 'zod';
@@ -16,6 +17,7 @@ import type { CertificateOp, EnergyCertificate } from './certificates.js';
 import { ChainCorruptError } from './errors.js';
 import { parseGenesis, type ChainGenesis } from './genesis.js';
 import type { SettlementRecord } from './settlement.js';
+import { GRID_SERVICES, type ServiceSettlementRecord } from './service-settlement.js';
 
 /** Block format version carried in every block's `v`. */
 export const BLOCK_VERSION = 1;
@@ -61,8 +63,14 @@ export interface CertificateOpsBlock extends BlockHeader {
   ops: CertificateOp[];
 }
 
+/** Capacity and performance payments for grid services, one record per DER, service and commitment period. */
+export interface ServiceSettlementBlock extends BlockHeader {
+  kind: 'service-settlement';
+  services: ServiceSettlementRecord[];
+}
+
 /** Any block. */
-export type Block = GenesisBlock | IntervalBlock | CertificateOpsBlock;
+export type Block = GenesisBlock | IntervalBlock | CertificateOpsBlock | ServiceSettlementBlock;
 
 const canonicalEncoder = new Encoder({ sortKeys: true, ignoreUndefined: true });
 const bytes32 = z.instanceof(Uint8Array).refine((b) => b.length === 32, 'expected 32 bytes');
@@ -85,6 +93,20 @@ const settlementSchema = z.strictObject({
   marketPaidMinor: amount,
   feeMinor: amount,
   penaltyMinor: amount,
+  ownerMinor: amount,
+});
+
+const serviceSettlementSchema = z.strictObject({
+  derId: id,
+  ownerId: id,
+  service: z.enum(GRID_SERVICES),
+  startMs: timeMs,
+  endMs: timeMs,
+  committedKW: z.number().nonnegative().finite(),
+  capacityPricePerMWh: z.number().finite(),
+  performanceScore: z.number().min(0).max(1),
+  marketPaidMinor: amount,
+  feeMinor: amount,
   ownerMinor: amount,
 });
 
@@ -113,6 +135,7 @@ const blockSchema = z.discriminatedUnion('kind', [
     certificates: z.array(certificateSchema),
   }),
   z.strictObject({ ...header, kind: z.literal('certificate-ops'), ops: z.array(certificateOpSchema).min(1) }),
+  z.strictObject({ ...header, kind: z.literal('service-settlement'), services: z.array(serviceSettlementSchema).min(1) }),
 ]);
 
 /** The canonical bytes of a block (what is stored and hashed). */

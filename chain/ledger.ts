@@ -18,6 +18,7 @@ import { ChainInputError, GenesisError } from './errors.js';
 import { BLOCK_LOG_FILE, FileLedgerStore } from './file-store.js';
 import { parseGenesis, type ChainGenesis, type GenesisInput } from './genesis.js';
 import type { SettlementRecord } from './settlement.js';
+import type { ServicePaymentInput, ServiceSettlementRecord } from './service-settlement.js';
 import type { LedgerState, MeterRejection, SettlementTotals } from './state.js';
 import { replayChain, verifyChain, type VerifyReport } from './verify.js';
 import type { LedgerStore } from './store.js';
@@ -162,6 +163,22 @@ export class Ledger {
         certificates: derived.certificates,
       });
       return { ...appended, settlements: derived.settlements, certificates: derived.certificates, rejections: derived.rejections };
+    });
+  }
+
+  /**
+   * Records grid-service capacity and performance payments, one block for all of `inputs`, and
+   * resolves once it is durable. Throws `ChainInputError` (nothing appended) when any of them
+   * cannot be paid: an unregistered DER, a period not yet over, a payment made before.
+   */
+  appendServiceSettlement(inputs: readonly ServicePaymentInput[]): Promise<AppendedBlock & { services: ServiceSettlementRecord[] }> {
+    return this.serialized(async () => {
+      if (inputs.length === 0) throw new ChainInputError('a service settlement needs at least one payment');
+      const header = this.nextHeader();
+      const derived = this.state.deriveServiceSettlement(inputs, header.timeMs);
+      if ('problem' in derived) throw new ChainInputError(`service settlement: ${derived.problem}`);
+      const appended = await this.appendBlock({ ...header, kind: 'service-settlement', services: derived.records });
+      return { ...appended, services: derived.records };
     });
   }
 

@@ -43,8 +43,13 @@ export interface SettlementRecord {
 }
 
 /** Rounds an amount of minor units to an integer (never −0, which would encode differently). */
-function toMinor(amount: number): number {
+export function toMinor(amount: number): number {
   return Math.round(amount) || 0;
+}
+
+/** The aggregator's fee on a market payment: only what the market pays out is charged, never what a DER pays in. */
+export function feeOf(genesis: ChainGenesis, marketPaidMinor: number): number {
+  return marketPaidMinor > 0 ? toMinor(marketPaidMinor * genesis.feeFrac) : 0;
 }
 
 /** Settles `reading` of `der` against what the committed plan said for its interval. */
@@ -53,7 +58,7 @@ export function settleReading(genesis: ChainGenesis, der: RegisteredDer, planned
   const meteredKWh = reading.exportedKWh - reading.importedKWh;
   const minorPerMWh = genesis.minorUnitsPerUnit / KWH_PER_MWH;
   const marketPaidMinor = toMinor(meteredKWh * planned.pricePerMWh * minorPerMWh);
-  const feeMinor = marketPaidMinor > 0 ? toMinor(marketPaidMinor * genesis.feeFrac) : 0;
+  const feeMinor = feeOf(genesis, marketPaidMinor);
   const rule = genesis.deviationPenalty;
   const toleranceKWh = Math.max(rule.toleranceKWh, rule.toleranceFrac * Math.abs(plannedKWh));
   const excessKWh = Math.max(0, Math.abs(meteredKWh - plannedKWh) - toleranceKWh);

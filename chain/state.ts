@@ -22,6 +22,7 @@ import {
 import { ChainCorruptError } from './errors.js';
 import { AGGREGATOR_ACCOUNT, MARKET_ACCOUNT, type ChainGenesis, type RegisteredDer } from './genesis.js';
 import { isPlausibleReading, settleReading, type PlannedInterval, type SettlementRecord } from './settlement.js';
+import { paymentInputOf, servicePaymentKey, settleService, type ServicePaymentInput, type ServiceSettlementRecord } from './service-settlement.js';
 
 /** A meter reading (or a whole envelope) that was not settled, and why. */
 export interface MeterRejection {
@@ -43,9 +44,13 @@ export interface DerivedSettlement {
   rejections: MeterRejection[];
 }
 
-/** Sums over every settlement so far, in minor units. */
+/** Sums over every settlement so far, in minor units; service payments count in marketPaid, paidToOwners and fee too. */
 export interface SettlementTotals {
   settlements: number;
+  /** Service settlement records (one per DER, service and commitment period). */
+  serviceSettlements: number;
+  /** What the market paid for grid services (part of marketPaidMinor). */
+  servicePaidMinor: number;
   marketPaidMinor: number;
   paidToOwnersMinor: number;
   feeMinor: number;
@@ -69,13 +74,14 @@ export class LedgerState {
   headTimeMs: number;
   /** Start of the newest committed interval, or undefined before the first. */
   lastIntervalStartMs: number | undefined;
-  readonly totals: SettlementTotals = { settlements: 0, marketPaidMinor: 0, paidToOwnersMinor: 0, feeMinor: 0, penaltyMinor: 0, certificatesIssued: 0, co2AvoidedKg: 0 };
+  readonly totals: SettlementTotals = { settlements: 0, serviceSettlements: 0, servicePaidMinor: 0, marketPaidMinor: 0, paidToOwnersMinor: 0, feeMinor: 0, penaltyMinor: 0, certificatesIssued: 0, co2AvoidedKg: 0 };
   private readonly validators: Uint8Array[];
   private readonly ders: Map<string, RegisteredDer>;
   private readonly openIntervals = new Map<number, OpenInterval>();
   private readonly counters = new Map<string, CertificateCounter>();
   private readonly holdings = new Map<string, CertificateHolding>();
   private readonly accountBalances = new Map<string, number>();
+  private readonly paidServices = new Set<string>();
 
   constructor(
     readonly genesis: ChainGenesis,
@@ -160,6 +166,32 @@ export class LedgerState {
     return derived;
   }
 
+  /**
+   * Service settlement records for `inputs`, to be stored in a block of time `blockTimeMs`, or why
+   * they cannot be: each DER must be registered, hold no more than its rating, its period must be
+   * over by the block's time, and no (DER, service, period start) is paid twice. Pure.
+   */
+  deriveServiceSettlement(inputs: readonly ServicePaymentInput[], blockTimeMs: number): { records: ServiceSettlementRecord[] } | { problem: string } {
+    const records: ServiceSettlementRecord[] = [];
+    const paidHere = new Set<string>();
+    for (const [index, input] of inputs.entries()) {
+      const der = this.ders.get(input.derId);
+      const key = servicePaymentKey(input);
+      let problem: string | undefined;
+      if (!der) problem = `unknown DER '${input.derId}'`;
+      else if (!(input.endMs > input.startMs)) problem = `period ${input.startMs}..${input.endMs} is empty`;
+      else if (input.endMs > blockTimeMs) problem = `period ends at ${input.endMs}, after the block's time ${blockTimeMs}: it is paid once it is over`;
+      else if (!(input.committedKW >= 0 && input.committedKW <= der.maxPowerKW * (1 + 1e-9))) problem = `committedKW ${input.committedKW} is outside 0..${der.maxPowerKW} (the DER's rating)`;
+      else if (!Number.isFinite(input.capacityPricePerMWh)) problem = `capacityPricePerMWh ${input.capacityPricePerMWh} is not a finite number`;
+      else if (!(input.performanceScore >= 0 && input.performanceScore <= 1)) problem = `performanceScore ${input.performanceScore} is outside [0, 1]`;
+      else if (this.paidServices.has(key) || paidHere.has(key)) problem = 'already paid';
+      if (problem) return { problem: `services[${index}] (${input.service} of ${input.derId} @ ${input.startMs}): ${problem}` };
+      paidHere.add(key);
+      records.push(settleService(this.genesis, der!, input));
+    }
+    return { records };
+  }
+
   /** Why certificate `ops` cannot apply in order (undefined when they can). */
   opsProblem(ops: readonly CertificateOp[]): string | undefined {
     const scratch = new Map<string, CertificateHolding>();
@@ -182,6 +214,7 @@ export class LedgerState {
     if (block.kind === 'genesis') throw new ChainCorruptError(height, 'a genesis block after block 0');
     if (block.timeMs < this.headTimeMs) throw new ChainCorruptError(height, `block time ${block.timeMs} is before the previous block's ${this.headTimeMs}`);
     if (block.kind === 'interval') this.applyInterval(block, height);
+    else if (block.kind === 'service-settlement') this.applyServices(block.services, block.timeMs, height);
     else this.applyOps(block.ops, height);
     this.height = height;
     this.headHash = hash;
@@ -204,14 +237,8 @@ export class LedgerState {
         throw new ChainCorruptError(height, `settlements[${index}] does not add up: marketPaid ≠ owner + fee + penalty`);
       }
       open.settledDerIds.add(record.derId);
-      this.credit(record.ownerId, record.ownerMinor, height);
-      this.credit(AGGREGATOR_ACCOUNT, record.feeMinor + record.penaltyMinor, height);
-      this.credit(MARKET_ACCOUNT, -record.marketPaidMinor, height);
+      this.book(record, height);
       this.totals.settlements++;
-      this.totals.marketPaidMinor += record.marketPaidMinor;
-      this.totals.paidToOwnersMinor += record.ownerMinor;
-      this.totals.feeMinor += record.feeMinor;
-      this.totals.penaltyMinor += record.penaltyMinor;
       issued.push(...issueCertificates(this.genesis, der, record, this.counterOf(der.derId)));
     }
     if (Buffer.compare(canonicalBytes(issued), canonicalBytes(block.certificates)) !== 0) {
@@ -230,6 +257,31 @@ export class LedgerState {
     for (const startMs of this.openIntervals.keys()) {
       if (startMs < commit.intervalStartMs - this.genesis.maxMeterDelayMs) this.openIntervals.delete(startMs);
     }
+  }
+
+  // Re-derived here rather than only in verify: it needs no signatures, so a replaying writer gets the same guarantee for free.
+  private applyServices(records: readonly ServiceSettlementRecord[], blockTimeMs: number, height: number): void {
+    const derived = this.deriveServiceSettlement(records.map(paymentInputOf), blockTimeMs);
+    if ('problem' in derived) throw new ChainCorruptError(height, derived.problem);
+    const differing = derived.records.findIndex((record, index) => Buffer.compare(canonicalBytes(record), canonicalBytes(records[index])) !== 0);
+    if (differing >= 0) throw new ChainCorruptError(height, `services[${differing}] differs from what its committed capacity, price and performance score give`);
+    for (const record of derived.records) {
+      this.paidServices.add(servicePaymentKey(record));
+      this.book({ ...record, penaltyMinor: 0 }, height);
+      this.totals.serviceSettlements++;
+      this.totals.servicePaidMinor += record.marketPaidMinor;
+    }
+  }
+
+  /** Moves one record's money: the only place balances and money totals change, so both kinds conserve alike. */
+  private book(record: Pick<SettlementRecord, 'ownerId' | 'marketPaidMinor' | 'feeMinor' | 'penaltyMinor' | 'ownerMinor'>, height: number): void {
+    this.credit(record.ownerId, record.ownerMinor, height);
+    this.credit(AGGREGATOR_ACCOUNT, record.feeMinor + record.penaltyMinor, height);
+    this.credit(MARKET_ACCOUNT, -record.marketPaidMinor, height);
+    this.totals.marketPaidMinor += record.marketPaidMinor;
+    this.totals.paidToOwnersMinor += record.ownerMinor;
+    this.totals.feeMinor += record.feeMinor;
+    this.totals.penaltyMinor += record.penaltyMinor;
   }
 
   private applyOps(ops: readonly CertificateOp[], height: number): void {

@@ -19,7 +19,8 @@ import { loadServiceEvents, runEvents, type EventServiceSummary } from './reserv
 import type { ServicesSpec } from './scenario.js';
 import { ServiceConfigError } from './errors.js';
 import type { FleetCommitment } from './commitment.js';
-import { planServicePeriods, type ServicePlanning } from './planned.js';
+import { planServicePeriods, serviceCapacityKW, type ServicePlanning } from './planned.js';
+import type { CommittedService } from './commitment-rule.js';
 
 const MS_PER_MIN = 60_000;
 const MS_PER_HOUR = 3_600_000;
@@ -55,6 +56,21 @@ export interface ServicesOutcome {
   charts: ServiceChart[];
   /** Per service, the commitments the real-time path was handed, one per period. */
   commitments: Partial<Record<ServiceKey, FleetCommitment[]>>;
+  /** Every commitment period as delivered, with the score it earned: what the market pays for. */
+  delivered: DeliveredPeriod[];
+}
+
+/** One commitment period of a service as the fleet delivered it. */
+export interface DeliveredPeriod {
+  /** Demand response is held and paid like reserve. */
+  service: CommittedService;
+  /** The part of the commitment period the service ran, [startMs, endMs). */
+  startMs: number;
+  endMs: number;
+  /** Each DER that carried the service, with its capacity, kW. */
+  ders: { derId: string; committedKW: number }[];
+  /** How well the fleet delivered over the period, in [0, 1]. */
+  performanceScore: number;
 }
 
 /** A service of the `services:` block. */
@@ -78,10 +94,20 @@ export async function runServices(run: PreparedRun, scenarioDir: string, plannin
   const summary: Omit<ServicesSummary, 'commitments' | 'feeder' | 'device' | 'traceHash' | 'passS'> = {};
   const handed: ServicesOutcome['commitments'] = {};
   const committedMW: ServicesSummary['commitments']['committedMW'] = {};
-  const record = (service: ServiceKey, followed: FollowTrace[]) => {
+  const delivered: DeliveredPeriod[] = [];
+  const record = (service: ServiceKey, followed: FollowTrace[], scoreOf: (startMs: number, endMs: number) => number) => {
     const periods = followed.flatMap((t) => t.periods);
     handed[service] = periods.map((p) => p.fleet);
     committedMW[service] = periods.map((p) => ({ start: new Date(p.startMs).toISOString(), mw: p.committedKW / 1000 }));
+    const paidAs: CommittedService = service === 'demandResponse' ? 'reserve' : service;
+    for (const trace of followed) {
+      const last = trace.timesMs.length - 1;
+      trace.periods.forEach((p, i) => {
+        const endMs = trace.periods[i + 1]?.startMs ?? trace.timesMs[last] + trace.stepMs[last];
+        const ders = p.fleet.ders.map((c) => ({ derId: c.derId, committedKW: serviceCapacityKW(c, paidAs) })).filter((d) => d.committedKW > 0);
+        delivered.push({ service: paidAs, startMs: p.startMs, endMs, ders, performanceScore: clip01(scoreOf(p.startMs, endMs)) });
+      });
+    }
   };
   // Planned before the fleet starts, so the planner sees what `vpp plan --commitments` would at each period's start.
   const plannedFor = (startMs: number, stepMs: number, steps: number) =>
@@ -121,7 +147,11 @@ export async function runServices(run: PreparedRun, scenarioDir: string, plannin
     const result = runRegulation(fleet, r, name, startMs, values, planned);
     summary.regulation = { ...result.summary, ...socSpan(socStart, fleet.batterySoc()) };
     traces.push(result.trace);
-    record('regulation', [result.trace]);
+    // PJM scores (and pays) regulation per hour: a period takes the mean score of the clock hours it overlaps.
+    record('regulation', [result.trace], (fromMs, toMs) => {
+      const hours = result.summary.hourly.filter((h) => Date.parse(h.hourStart) < toMs && Date.parse(h.hourStart) + MS_PER_HOUR > fromMs);
+      return hours.length > 0 ? hours.reduce((sum, h) => sum + h.score, 0) / hours.length : result.summary.score;
+    });
     charts.push(traceChart(`Regulation: ${name}, signal × committed vs fleet response`, result.trace, 'signal × committed'));
   }
 
@@ -145,7 +175,8 @@ export async function runServices(run: PreparedRun, scenarioDir: string, plannin
     const result = runFrequency(fleet, f, startMs, values, planned);
     summary.frequency = { ...result.summary, ...socSpan(socStart, fleet.batterySoc()) };
     traces.push(result.trace);
-    record('frequency', [result.trace]);
+    // The error the whole run kept, as a share of the band: 1 − normalised RMS error.
+    record('frequency', [result.trace], () => 1 - result.summary.rmsErrorPctOfBand / 100);
     charts.push(traceChart('Frequency response: droop × band vs fleet response', result.trace, 'droop × band'));
   }
 
@@ -160,7 +191,11 @@ export async function runServices(run: PreparedRun, scenarioDir: string, plannin
     const result = runEvents(fleet, e, events, idle);
     fleet.idleUntil(windowEndMs, idle);
     traces.push(...result.traces);
-    record(key, result.traces);
+    const outcomeAt = new Map(result.summary.perEvent.map((e) => [Date.parse(e.start), e]));
+    record(key, result.traces, (fromMs) => {
+      const event = outcomeAt.get(fromMs);
+      return event === undefined ? 0 : event.met ? 1 : event.deliveredKW / event.committedKW;
+    });
     const title = key === 'reserve' ? 'Reserve events' : 'Demand-response events';
     charts.push(eventChart(`${title}: committed vs delivered per event`, result.summary.perEvent));
     if (result.traces.length > 0) charts.push(traceChart(`${title}: committed vs fleet response in the first event`, result.traces[0], 'committed'));
@@ -180,7 +215,12 @@ export async function runServices(run: PreparedRun, scenarioDir: string, plannin
     },
     charts,
     commitments: handed,
+    delivered,
   };
+}
+
+function clip01(x: number): number {
+  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
 }
 
 /** A CSV series through the run's signal loader (its reports join the run's), on the service's step grid from `startMs` to the window's end. */

@@ -73,13 +73,34 @@ export interface ConsensusSummary {
 export interface SettlementSummary {
   chainHeight: number;
   headHash: string;
+  /** Everything the market paid, energy and services. */
   marketPaid: number;
+  /** What the market paid for grid-service capacity and performance (part of marketPaid). */
+  servicePaid: number;
   paidToOwners: number;
   fee: number;
   penalties: number;
   certificatesIssued: number;
   co2AvoidedKg: number;
   meterReadingsRejected: number;
+}
+
+/** What `summary.settlement` says about `ledger`, in currency units. */
+export function settlementSummaryOf(ledger: Ledger, meterReadingsRejected: number): SettlementSummary {
+  const totals = ledger.totals;
+  const unit = ledger.genesis.minorUnitsPerUnit;
+  return {
+    chainHeight: ledger.head.height,
+    headHash: ledger.head.hash,
+    marketPaid: totals.marketPaidMinor / unit,
+    servicePaid: totals.servicePaidMinor / unit,
+    paidToOwners: totals.paidToOwnersMinor / unit,
+    fee: totals.feeMinor / unit,
+    penalties: totals.penaltyMinor / unit,
+    certificatesIssued: totals.certificatesIssued,
+    co2AvoidedKg: totals.co2AvoidedKg,
+    meterReadingsRejected,
+  };
 }
 
 /** Where and under which rules the network keeps its settlement chain. */
@@ -308,19 +329,7 @@ export class SimConsensus {
     if (!this.ledger) return undefined;
     await this.coordinators[0].settled();
     if (this.blockError) throw this.blockError;
-    const totals = this.ledger.totals;
-    const unit = this.ledger.genesis.minorUnitsPerUnit;
-    return {
-      chainHeight: this.ledger.head.height,
-      headHash: this.ledger.head.hash,
-      marketPaid: totals.marketPaidMinor / unit,
-      paidToOwners: totals.paidToOwnersMinor / unit,
-      fee: totals.feeMinor / unit,
-      penalties: totals.penaltyMinor / unit,
-      certificatesIssued: totals.certificatesIssued,
-      co2AvoidedKg: totals.co2AvoidedKg,
-      meterReadingsRejected: this.meterRejections,
-    };
+    return settlementSummaryOf(this.ledger, this.meterRejections);
   }
 
   async stop(): Promise<void> {

@@ -21,6 +21,7 @@ import type { LoadReport } from './signals/series.js';
 import { checkFeederLimits, checkLimits } from './limit-check.js';
 import { plannerFeederLimits } from '../services/feeders.js';
 import { runServices } from '../services/pass.js';
+import { settleServicesOnChain } from './service-settlement.js';
 import type { ServiceChart } from '../services/chart.js';
 import { PlanMaker, type PlanningSettings, type SolveRecord } from '../nodes/planning.js';
 import { setpointForPlan } from '../actors/offer.js';
@@ -570,6 +571,8 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
   const uplift = valuePerfectForesight - valueBaseline;
   const fleet = run.newFleet();
   const services = scenario.services ? await runServices(run, options.scenarioDir, { solver: options.solver, forecast: options.forecast }) : undefined;
+  const settlement =
+    services && vppOutcome.settlement && options.chainDir ? await settleServicesOnChain(options.chainDir, run, services.delivered, vppOutcome.settlement) : vppOutcome.settlement;
   const summary = {
     scenario: scenario.name,
     seed: run.seed,
@@ -611,7 +614,7 @@ export async function runSimulation(scenario: Scenario, options: RunOptions): Pr
     },
     ...(services ? { services: services.summary } : {}),
     ...(vppOutcome.consensus ? { consensus: vppOutcome.consensus } : {}),
-    ...(vppOutcome.settlement ? { settlement: vppOutcome.settlement } : {}),
+    ...(settlement ? { settlement } : {}),
     ...(telemetry ? { telemetry: telemetrySummary(telemetry) } : {}),
     solver: {
       backend: stats.backend,

@@ -55,6 +55,7 @@ export function registerChainRoutes(app: ApiApp, source: ApiSource): void {
         timeMs: block.timeMs,
         ...(block.kind === 'interval' ? { intervalStartMs: block.commit.intervalStartMs, settlements: block.settlements.length, certificates: block.certificates.length } : {}),
         ...(block.kind === 'certificate-ops' ? { ops: block.ops.length } : {}),
+        ...(block.kind === 'service-settlement' ? { services: block.services.length } : {}),
       });
     }
     return blocks;

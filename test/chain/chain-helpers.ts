@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { Ledger, blockHash, encodeBlock, type GenesisInput, type IntervalInput } from '../../chain/index.js';
+import { FileLedgerStore, Ledger, blockHash, encodeBlock, verifyChain, type GenesisInput, type IntervalInput, type VerifyReport } from '../../chain/index.js';
 import { encodeEnvelope, keyPairFromSeed, planHash, toHex, type CommitMessage, type DispatchPlan, type KeyPair, type MeterReading, type SignatureVerifier } from '../../protocol/index.js';
 
 /** Network the test chains settle on. */
@@ -136,5 +136,31 @@ export async function assertChainSurvived(dir: string, committed: ReadonlyMap<nu
     return { repaired: ledger.repairedBytes > 0, height: ledger.head.height };
   } finally {
     await ledger.close();
+  }
+}
+
+/** The stored records of the log in `dir`. */
+export async function recordsOf(dir: string): Promise<Uint8Array[]> {
+  const store = await FileLedgerStore.open(dir, 'read');
+  const records = Array.from({ length: store.count }, (_, i) => new Uint8Array(store.read(i)));
+  await store.close();
+  return records;
+}
+
+/** Writes `records` as a fresh log in the empty directory `dir` (checksums recomputed: a tamperer who knows the format). */
+export async function writeRecords(dir: string, records: readonly Uint8Array[]): Promise<string> {
+  const store = await FileLedgerStore.open(dir, 'create');
+  for (const record of records) await store.append(record);
+  await store.close();
+  return dir;
+}
+
+/** Verifies the log in `dir` read-only. */
+export async function verifyLog(dir: string, verifier: SignatureVerifier): Promise<VerifyReport> {
+  const store = await FileLedgerStore.open(dir, 'read');
+  try {
+    return verifyChain(store, verifier);
+  } finally {
+    await store.close();
   }
 }

@@ -4,10 +4,10 @@ import { execFile } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BLOCK_LOG_FILE, FileLedgerStore, Ledger, decodeBlock, encodeBlock, verifyChain, type Block } from '../../chain/index.js';
+import { BLOCK_LOG_FILE, Ledger, decodeBlock, encodeBlock, type Block, type VerifyReport } from '../../chain/index.js';
 import { createNodeCryptoVerifier } from '../../protocol/index.js';
 import { memoizingVerifier } from '../../protocol/round/memo-verifier.js';
-import { intervalStart, meterEnvelope, peerKey, planFor, reading, signedCommit, tempLedgerDir, testGenesis } from './chain-helpers.js';
+import { intervalStart, meterEnvelope, peerKey, planFor, reading, recordsOf, signedCommit, tempLedgerDir, testGenesis, verifyLog, writeRecords } from './chain-helpers.js';
 
 // Thousands of re-verifications of the same intact blocks: remembering good signatures keeps this fast
 // (a flipped signature is still checked afresh; only successes are remembered).
@@ -35,30 +35,13 @@ async function buildChain(dir: string): Promise<void> {
 }
 
 /** Verifies the log in `dir` read-only. */
-async function verifyDir(dir: string): Promise<ReturnType<typeof verifyChain>> {
-  const store = await FileLedgerStore.open(dir, 'read');
-  try {
-    return verifyChain(store, verifier);
-  } finally {
-    await store.close();
-  }
+function verifyDir(dir: string): Promise<VerifyReport> {
+  return verifyLog(dir, verifier);
 }
 
-/** The stored records of the log in `dir`. */
-async function recordsOf(dir: string): Promise<Uint8Array[]> {
-  const store = await FileLedgerStore.open(dir, 'read');
-  const records = Array.from({ length: store.count }, (_, i) => new Uint8Array(store.read(i)));
-  await store.close();
-  return records;
-}
-
-/** Writes `records` as a fresh log in a new directory (checksums recomputed: a tamperer who knows the format). */
-async function rewrite(records: Uint8Array[]): Promise<string> {
-  const dir = freshDir();
-  const store = await FileLedgerStore.open(dir, 'create');
-  for (const record of records) await store.append(record);
-  await store.close();
-  return dir;
+/** Writes `records` as a fresh log in a new directory. */
+function rewrite(records: Uint8Array[]): Promise<string> {
+  return writeRecords(freshDir(), records);
 }
 
 describe('chain tamper evidence', () => {
