@@ -84,6 +84,8 @@ export class PeerNode {
   private readonly certifiedPlans = new Map<number, CertifiedPlan>();
   /** intervalStartMs → this site's offers for it, by DER id. */
   private readonly offered = new Map<number, Map<string, FlexibilityOffer>>();
+  /** The signed offer envelope of the newest interval offered, for `resendOffers`. */
+  private lastOfferEnvelope: { intervalStartMs: number; bytes: Uint8Array } | undefined;
   private readonly counters: PeerStats = { offersPublished: 0, publishFailures: 0, certified: 0, duplicateCommits: 0, rejectedCommits: {}, conflictingCommits: 0 };
   private unsubscribe: (() => void) | undefined;
   /** Meter registers per DER id: the device's net meter at the last reading and the export/import totals since. */
@@ -117,13 +119,27 @@ export class PeerNode {
     for (const start of this.offered.keys()) if (start < intervalStartMs - RETAIN_PLANS * this.options.grid.intervalMs) this.offered.delete(start);
     if (offers.length === 0) return offers;
     this.counters.offersPublished++;
+    this.lastOfferEnvelope = { intervalStartMs, bytes: this.signer.seal({ v: 1, type: 'offer', offers }) };
+    await this.sendOffers(this.lastOfferEnvelope.bytes);
+    return offers;
+  }
+
+  /**
+   * Publishes the same signed offers for `intervalStartMs` again (nothing if that was not the newest
+   * interval offered): for a coordinator that missed them. Copies are dropped by the receivers'
+   * duplicate checks, so a resend can never count twice.
+   */
+  async resendOffers(intervalStartMs: number): Promise<void> {
+    if (this.lastOfferEnvelope?.intervalStartMs === intervalStartMs) await this.sendOffers(this.lastOfferEnvelope.bytes);
+  }
+
+  private async sendOffers(bytes: Uint8Array): Promise<void> {
     try {
-      await this.options.transport.publish(NETWORK_TOPICS.offers, this.signer.seal({ v: 1, type: 'offer', offers }));
+      await this.options.transport.publish(NETWORK_TOPICS.offers, bytes);
     } catch {
       // Refused while disconnected: the interval goes unplanned for this site and its DERs keep their safe default.
       this.counters.publishFailures++;
     }
-    return offers;
   }
 
   /**

@@ -110,6 +110,9 @@ export interface SimChainSettings {
   genesis?: Partial<Pick<GenesisInput, 'feeFrac' | 'deviationPenalty' | 'certificateUnitKWh' | 'carbonIntensity'>>;
 }
 
+/** Over real transports, how long the simulation waits for the peers' offers before they send them again, wall ms. */
+const OFFER_RESEND_MS = 1000;
+
 /** One network for a simulation; see the module comment. */
 export class SimConsensus {
   private readonly commitMs: number[] = [];
@@ -260,8 +263,12 @@ export class SimConsensus {
       for (const c of this.coordinators) c.startHeight(height);
       this.virtualTime.runUntil(allCertified, intervalStartMs + this.settings.roundBudgetMs);
     } else {
-      // Waiting changes only wall time, never what is decided: a loaded machine may hold gossip back for seconds.
-      await waitFor(() => this.offersArrived(intervalStartMs), this.settings.roundBudgetMs / 2);
+      // Waiting changes only wall time, never what is decided. A loaded machine can hold gossip back or
+      // lose it, so peers send the same envelopes again until every coordinator holds them.
+      const offersDeadline = performance.now() + this.settings.roundBudgetMs / 2;
+      while (!(await waitFor(() => this.offersArrived(intervalStartMs), OFFER_RESEND_MS)) && performance.now() < offersDeadline) {
+        await Promise.all(this.peers.map((p) => p.node.resendOffers(intervalStartMs)));
+      }
       for (const c of this.coordinators) c.startHeight(height);
       await waitFor(allCertified, this.settings.roundBudgetMs);
     }
